@@ -1,0 +1,38 @@
+package secrets
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The sentinel errors. Every error this package returns for a secrets
+// problem wraps exactly one of them; test with errors.Is.
+var (
+	// ErrTampered means authenticated decryption failed: the data was
+	// modified, or it was encrypted under a different key.
+	ErrTampered = errors.New("encrypted data failed authentication")
+	// ErrAccess means the caller's identity, passphrase or KMS credentials
+	// cannot unwrap the stack's data key.
+	ErrAccess = errors.New("no access to the stack's secrets")
+	// ErrNoIdentity means no age identity or passphrase is configured, or
+	// the configured one cannot be read or parsed.
+	ErrNoIdentity = errors.New("no secrets identity configured")
+	// ErrMalformed means stored encrypted data (a value, an encrypted key,
+	// a salt) is not in a format this version of Plinth can read.
+	ErrMalformed = errors.New("malformed encrypted data")
+)
+
+// kindError gives an error a sentinel kind without putting the sentinel's
+// text into the message: users see one plain sentence, errors.Is still works.
+type kindError struct {
+	kind error
+	err  error
+}
+
+func (e *kindError) Error() string   { return e.err.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
+
+// errorf is fmt.Errorf whose result also matches kind under errors.Is.
+func errorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, err: fmt.Errorf(format, args...)}
+}

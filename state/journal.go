@@ -1,0 +1,302 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/plinth-iac/plinth/resource"
+)
+
+// JournalVersion is the journal entry format this build writes.
+const JournalVersion = 1
+
+// Op is a provider operation recorded in the journal.
+type Op string
+
+// Operations.
+const (
+	OpCreate  Op = "create"
+	OpUpdate  Op = "update"
+	OpDelete  Op = "delete"
+	OpRead    Op = "read"    // refresh: record what the provider read back
+	OpImport  Op = "import"  // adopt an existing resource
+	OpDiscard Op = "discard" // forget a resource without touching it (state delete)
+	OpSet     Op = "set"     // record a resource or outputs as given, no provider call (protect flags, outputs)
+)
+
+// Kind says where in an operation an entry was written.
+type Kind string
+
+// Entry kinds.
+const (
+	Begin   Kind = "begin"
+	Success Kind = "success"
+	Failure Kind = "failure"
+)
+
+// Entry is one journal record. A begin entry carries everything about the
+// resource known before the provider call; its success entry carries only
+// what the call produced (ID, outputs) and the seq of its begin, so a
+// resource is written once per operation, not twice.
+type Entry struct {
+	Seq  int64
+	Kind Kind
+	Op   Op
+	// Begin is the seq of the begin entry a success or failure ends.
+	Begin int64
+
+	URN            resource.URN
+	Type           string
+	ID             string
+	Inputs         resource.PropertyMap
+	Outputs        resource.PropertyMap
+	Dependencies   []resource.URN
+	Protect        bool
+	RetainOnDelete bool
+	// Replace marks the create of a create-before-delete replacement: on
+	// success the resource it replaces is marked for deletion.
+	Replace bool
+	// StackOutputs, on an OpSet entry, replaces the stack's outputs.
+	StackOutputs resource.PropertyMap
+	SetOutputs   bool
+	Error        string
+	Time         time.Time
+}
+
+type entryJSON struct {
+	Version        int            `json:"v"`
+	Seq            int64          `json:"seq"`
+	Kind           Kind           `json:"kind"`
+	Op             Op             `json:"op"`
+	Begin          int64          `json:"begin,omitempty"`
+	URN            resource.URN   `json:"urn,omitempty"`
+	Type           string         `json:"type,omitempty"`
+	ID             string         `json:"id,omitempty"`
+	Inputs         map[string]any `json:"inputs,omitempty"`
+	Outputs        map[string]any `json:"outputs,omitempty"`
+	Dependencies   []resource.URN `json:"deps,omitempty"`
+	Protect        bool           `json:"protect,omitempty"`
+	RetainOnDelete bool           `json:"retain,omitempty"`
+	Replace        bool           `json:"replace,omitempty"`
+	StackOutputs   map[string]any `json:"stackOutputs,omitempty"`
+	SetOutputs     bool           `json:"setOutputs,omitempty"`
+	Error          string         `json:"error,omitempty"`
+	Time           int64          `json:"t,omitempty"`
+}
+
+// EncodeEntry writes e as one line of JSON (no trailing newline).
+func EncodeEntry(e *Entry, enc resource.Encrypter) ([]byte, error) {
+	j := entryJSON{
+		Version: JournalVersion, Seq: e.Seq, Kind: e.Kind, Op: e.Op, Begin: e.Begin,
+		URN: e.URN, Type: e.Type, ID: e.ID, Dependencies: e.Dependencies,
+		Protect: e.Protect, RetainOnDelete: e.RetainOnDelete, Replace: e.Replace,
+		SetOutputs: e.SetOutputs, Error: e.Error, Time: millis(e.Time),
+	}
+	var err error
+	if j.Inputs, err = resource.MapToJSON(e.Inputs, enc); err != nil {
+		return nil, fmt.Errorf("%s inputs: %w", e.URN, err)
+	}
+	if j.Outputs, err = resource.MapToJSON(e.Outputs, enc); err != nil {
+		return nil, fmt.Errorf("%s outputs: %w", e.URN, err)
+	}
+	if j.StackOutputs, err = resource.MapToJSON(e.StackOutputs, enc); err != nil {
+		return nil, fmt.Errorf("stack outputs: %w", err)
+	}
+	var b bytes.Buffer
+	en := json.NewEncoder(&b)
+	en.SetEscapeHTML(false)
+	if err := en.Encode(j); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// DecodeEntry reads one journal entry.
+func DecodeEntry(data []byte, dec resource.Decrypter) (*Entry, error) {
+	var j entryJSON
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	if err := d.Decode(&j); err != nil {
+		return nil, err
+	}
+	if j.Version != JournalVersion {
+		return nil, fmt.Errorf("journal entry version %d is not supported by this plinth (it reads %d)", j.Version, JournalVersion)
+	}
+	switch j.Kind {
+	case Begin, Success, Failure:
+	default:
+		return nil, fmt.Errorf("unknown entry kind %q", j.Kind)
+	}
+	switch j.Op {
+	case OpCreate, OpUpdate, OpDelete, OpRead, OpImport, OpDiscard, OpSet:
+	default:
+		return nil, fmt.Errorf("unknown operation %q", j.Op)
+	}
+	e := &Entry{
+		Seq: j.Seq, Kind: j.Kind, Op: j.Op, Begin: j.Begin, URN: j.URN, Type: j.Type, ID: j.ID,
+		Dependencies: j.Dependencies, Protect: j.Protect, RetainOnDelete: j.RetainOnDelete,
+		Replace: j.Replace, SetOutputs: j.SetOutputs, Error: j.Error, Time: fromMillis(j.Time),
+	}
+	var err error
+	if e.Inputs, err = resource.MapFromJSON(j.Inputs, dec); err != nil {
+		return nil, err
+	}
+	if e.Outputs, err = resource.MapFromJSON(j.Outputs, dec); err != nil {
+		return nil, err
+	}
+	if e.StackOutputs, err = resource.MapFromJSON(j.StackOutputs, dec); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// DecodeJournal reads a journal's entries in order. A damaged last entry is
+// a write torn by a crash: it was never acknowledged, so it is dropped and
+// reported in torn. A damaged entry before the last is an error.
+func DecodeJournal(raw [][]byte, dec resource.Decrypter) (entries []*Entry, torn bool, err error) {
+	for i, r := range raw {
+		e, err := DecodeEntry(r, dec)
+		if err != nil {
+			if i == len(raw)-1 && !json.Valid(r) {
+				return entries, true, nil
+			}
+			return nil, false, fmt.Errorf("journal entry %d of %d is damaged: %v", i+1, len(raw), err)
+		}
+		entries = append(entries, e)
+	}
+	return entries, false, nil
+}
+
+// Replay applies journal entries to a copy of base and returns it. Begin
+// entries without an end become Pending. base is not modified.
+func Replay(base *Snapshot, entries []*Entry) (*Snapshot, error) {
+	s := base.clone()
+	begins := map[int64]*Entry{}
+	open := map[int64]*Entry{}
+	var order []int64
+	for _, e := range entries {
+		switch e.Kind {
+		case Begin:
+			begins[e.Seq] = e
+			open[e.Seq] = e
+			order = append(order, e.Seq)
+		case Success, Failure:
+			b, ok := begins[e.Begin]
+			if !ok {
+				return nil, fmt.Errorf("journal entry %d ends operation %d, which never began", e.Seq, e.Begin)
+			}
+			delete(open, e.Begin)
+			if e.Kind == Success {
+				s.apply(b, e)
+			}
+		}
+	}
+	for _, seq := range order {
+		b, ok := open[seq]
+		if !ok {
+			continue
+		}
+		s.Pending = append(s.Pending, &Pending{Op: b.Op, URN: b.URN, Type: b.Type, ID: b.ID, Inputs: b.Inputs, Started: b.Time})
+	}
+	return s, nil
+}
+
+// apply records a successful operation.
+func (s *Snapshot) apply(b, e *Entry) {
+	switch b.Op {
+	case OpCreate, OpImport:
+		r := b.resource()
+		r.ID = e.ID
+		r.Outputs = e.Outputs
+		if e.Inputs != nil {
+			r.Inputs = e.Inputs
+		}
+		r.Created, r.Modified = e.Time, e.Time
+		if b.Replace {
+			if old := s.Find(b.URN); old != nil {
+				old.Delete = true
+			}
+			s.Resources = append(s.Resources, r)
+			return
+		}
+		if i := s.index(b.URN, false); i >= 0 {
+			s.Resources[i] = r
+			return
+		}
+		s.Resources = append(s.Resources, r)
+	case OpUpdate, OpRead, OpSet:
+		if b.SetOutputs {
+			s.Outputs = b.StackOutputs
+			return
+		}
+		i := s.index(b.URN, false)
+		if i < 0 {
+			if b.Op == OpSet {
+				s.Resources = append(s.Resources, b.resource())
+			}
+			return
+		}
+		old := s.Resources[i]
+		r := b.resource()
+		r.ID = old.ID
+		if e.ID != "" {
+			r.ID = e.ID
+		}
+		if b.Op == OpRead {
+			r.Dependencies, r.Protect, r.RetainOnDelete = old.Dependencies, old.Protect, old.RetainOnDelete
+		}
+		r.Outputs = e.Outputs
+		if e.Inputs != nil {
+			r.Inputs = e.Inputs
+		}
+		if b.Op == OpSet {
+			r.Outputs = b.Outputs
+		}
+		r.Created, r.Modified = old.Created, e.Time
+		s.Resources[i] = r
+	case OpDelete, OpDiscard:
+		for i, r := range s.Resources {
+			if r.URN == b.URN && (b.ID == "" || r.ID == b.ID) {
+				s.Resources = slices.Delete(s.Resources, i, i+1)
+				return
+			}
+		}
+	}
+}
+
+func (b *Entry) resource() *Resource {
+	return &Resource{
+		URN: b.URN, Type: b.Type, ID: b.ID, Inputs: b.Inputs, Outputs: b.Outputs,
+		Dependencies: b.Dependencies, Protect: b.Protect, RetainOnDelete: b.RetainOnDelete,
+	}
+}
+
+// index finds the resource with urn; with deleted it finds the
+// Delete-marked one instead of the live one.
+func (s *Snapshot) index(urn resource.URN, deleted bool) int {
+	for i, r := range s.Resources {
+		if r.URN == urn && r.Delete == deleted {
+			return i
+		}
+	}
+	return -1
+}
+
+// clone copies the snapshot's structure; values are shared (they are never
+// mutated in place).
+func (s *Snapshot) clone() *Snapshot {
+	c := *s
+	c.Resources = make([]*Resource, len(s.Resources))
+	for i, r := range s.Resources {
+		rc := *r
+		c.Resources[i] = &rc
+	}
+	c.Pending = slices.Clone(s.Pending)
+	return &c
+}
+
+// Clone returns a copy of s that can be changed without touching s.
+func (s *Snapshot) Clone() *Snapshot { return s.clone() }
