@@ -137,3 +137,26 @@ type DeleteRequest struct {
 
 // DeleteResponse is empty for now.
 type DeleteResponse struct{}
+
+// Looker is implemented by providers that can tell, from a resource's
+// inputs alone, whether it exists: file:File's ID is its path. Recovery
+// uses it to settle a create that was interrupted before its ID was
+// recorded. Providers whose resources live only in state (core, random,
+// tls) implement it by answering Found: false — nothing outside state
+// can exist.
+type Looker interface {
+	Lookup(ctx context.Context, req LookupRequest) (LookupResponse, error)
+}
+
+// LookupRequest asks whether the resource these inputs describe exists.
+type LookupRequest struct {
+	Type   string
+	Inputs resource.PropertyMap
+}
+
+// LookupResponse answers a LookupRequest.
+type LookupResponse struct {
+	Found   bool
+	ID      string
+	Outputs resource.PropertyMap
+}
