@@ -26,6 +26,10 @@ type ApplyOptions struct {
 	// Cancel, when closed, stops new steps from starting; steps in flight
 	// finish and are recorded.
 	Cancel <-chan struct{}
+	// Hook is called at named points around provider calls
+	// (provider.create, provider.created, provider.delete) so tests can
+	// inject failures; nil in production.
+	Hook func(point string) error
 }
 
 // StepError is a failed step.
@@ -87,6 +91,13 @@ func (x *executor) emit(e Event) {
 	x.emitMu.Lock()
 	defer x.emitMu.Unlock()
 	x.opts.Events(e)
+}
+
+func (x *executor) hook(point string) error {
+	if x.opts.Hook == nil {
+		return nil
+	}
+	return x.opts.Hook(point)
 }
 
 func (x *executor) count(k StepKind) {
@@ -332,6 +343,9 @@ func (x *executor) call(s *Step, b *state.Entry, fn func() (id string, inputs, o
 		return "", nil, &StepError{URN: s.URN, Op: s.Kind, Err: err, Journal: true}
 	}
 	id, inputs, outputs, err := fn()
+	if err == nil && b.Op == state.OpCreate {
+		err = x.hook("provider.created")
+	}
 	end := &state.Entry{Op: b.Op, Begin: b.Seq, ID: id, Inputs: inputs, Outputs: outputs, Time: x.opts.Now()}
 	if err != nil {
 		end.Kind, end.Error = state.Failure, err.Error()
@@ -397,6 +411,9 @@ func (x *executor) createOrUpdate(ctx context.Context, s *Step, announce func(re
 	case StepCreate:
 		b.Op = state.OpCreate
 		id, outputs, serr = x.call(s, b, func() (string, resource.PropertyMap, resource.PropertyMap, error) {
+			if err := x.hook("provider.create"); err != nil {
+				return "", nil, nil, err
+			}
 			r, err := prov.Create(ctx, provider.CreateRequest{Type: s.Type, Name: s.Name, Inputs: plain})
 			return r.ID, nil, markSecrets(schema, secretIn, r.Outputs), nonEmptyID(r.ID, err)
 		})
@@ -453,6 +470,9 @@ func (x *executor) delete(ctx context.Context, s *Step, old *state.Resource) *St
 	in, _ := resource.RevealMap(old.Inputs)
 	out, _ := resource.RevealMap(old.Outputs)
 	_, _, serr := x.call(s, &state.Entry{Op: state.OpDelete, URN: old.URN, Type: old.Type, ID: old.ID}, func() (string, resource.PropertyMap, resource.PropertyMap, error) {
+		if err := x.hook("provider.delete"); err != nil {
+			return "", nil, nil, err
+		}
 		_, err := prov.Delete(ctx, provider.DeleteRequest{Type: old.Type, ID: old.ID, Inputs: in, Outputs: out})
 		return "", nil, nil, err
 	})
