@@ -381,6 +381,9 @@ func (x *executor) createOrUpdate(ctx context.Context, s *Step, announce func(re
 		if hasUnknown(inputs) {
 			return fail(fmt.Errorf("inputs are still unknown after the resources they depend on were applied"))
 		}
+		if s.Kind == StepUpdate {
+			inputs = ignore(s.Goal, s.Old, inputs)
+		}
 	}
 	kind := s.Kind
 	if kind == StepUpdate {

@@ -411,6 +411,9 @@ func (p *Plan) planResource(ctx context.Context, g *GoalResource, urn resource.U
 	if err != nil {
 		return nil, &PlanError{URN: urn, Msg: err.Error()}
 	}
+	if old != nil && old.Type == g.Type {
+		inputs = ignore(g, old, inputs)
+	}
 	s := &Step{URN: urn, Type: g.Type, Name: g.Name, Goal: g, Old: old, Inputs: inputs}
 	switch {
 	case old == nil && g.Import != "":
@@ -483,23 +486,30 @@ func check(ctx context.Context, prov provider.Provider, typ, name string, inputs
 	return out, nil
 }
 
-// diff compares a resource's recorded inputs with new ones, honouring
-// ignoreChanges and replaceOnChanges.
-func diff(ctx context.Context, prov provider.Provider, schema provider.ResourceSchema, g *GoalResource, old *state.Resource, inputs resource.PropertyMap) (provider.DiffResponse, error) {
-	news := inputs
-	if len(g.IgnoreChanges) > 0 {
-		news = make(resource.PropertyMap, len(inputs))
-		for k, v := range inputs {
-			news[k] = v
-		}
-		for _, k := range g.IgnoreChanges {
-			if ov, ok := old.Inputs[k]; ok {
-				news[k] = ov
-			} else {
-				delete(news, k)
-			}
+// ignore keeps the recorded value of every input named in ignoreChanges,
+// so it is neither diffed nor written to state.
+func ignore(g *GoalResource, old *state.Resource, inputs resource.PropertyMap) resource.PropertyMap {
+	if old == nil || len(g.IgnoreChanges) == 0 {
+		return inputs
+	}
+	out := make(resource.PropertyMap, len(inputs))
+	for k, v := range inputs {
+		out[k] = v
+	}
+	for _, k := range g.IgnoreChanges {
+		if ov, ok := old.Inputs[k]; ok {
+			out[k] = ov
+		} else {
+			delete(out, k)
 		}
 	}
+	return out
+}
+
+// diff compares a resource's recorded inputs with new ones (after
+// ignore), honouring replaceOnChanges.
+func diff(ctx context.Context, prov provider.Provider, schema provider.ResourceSchema, g *GoalResource, old *state.Resource, inputs resource.PropertyMap) (provider.DiffResponse, error) {
+	news := inputs
 	var d provider.DiffResponse
 	if hasUnknown(news) {
 		// Providers see only known values: compare generically.
