@@ -53,5 +53,5 @@
 // exit code: [ErrAccess] (wrong key, not a recipient, wrong passphrase),
 // [ErrNoIdentity] (no identity or passphrase is configured), [ErrTampered]
 // (authentication failed) and [ErrMalformed] (the stored data cannot be
-// parsed at all).
+// parsed at all; these errors also match ErrTampered).
 package secrets

@@ -18,7 +18,10 @@ var (
 	// the configured one cannot be read or parsed.
 	ErrNoIdentity = errors.New("no secrets identity configured")
 	// ErrMalformed means stored encrypted data (a value, an encrypted key,
-	// a salt) is not in a format this version of Plinth can read.
+	// a salt) is not in a format this version of Plinth can read. Every
+	// error wrapping it also wraps ErrTampered: to the user, data that
+	// cannot even be parsed was changed or corrupted, and callers that only
+	// know ErrTampered (for the exit code) treat it right.
 	ErrMalformed = errors.New("malformed encrypted data")
 )
 
@@ -29,8 +32,14 @@ type kindError struct {
 	err  error
 }
 
-func (e *kindError) Error() string   { return e.err.Error() }
-func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
+func (e *kindError) Error() string { return e.err.Error() }
+
+func (e *kindError) Unwrap() []error {
+	if e.kind == ErrMalformed {
+		return []error{ErrMalformed, ErrTampered, e.err}
+	}
+	return []error{e.kind, e.err}
+}
 
 // errorf is fmt.Errorf whose result also matches kind under errors.Is.
 func errorf(kind error, format string, args ...any) error {

@@ -151,8 +151,7 @@ func openValue(aead cipher.AEAD, s, what string) ([]byte, error) {
 	if version != "v1" {
 		return nil, errorf(ErrMalformed, "%s has unknown format version %s (this Plinth reads v1; upgrade Plinth?)", what, quoteVersion(version))
 	}
-	// Strict decoding: one ciphertext has exactly one text form.
-	raw, err := base64.StdEncoding.Strict().DecodeString(body)
+	raw, err := decodeStrict(body)
 	if err != nil {
 		return nil, errorf(ErrMalformed, "%s is not valid base64", what)
 	}
@@ -164,6 +163,16 @@ func openValue(aead cipher.AEAD, s, what string) ([]byte, error) {
 		return nil, errorf(ErrTampered, "%s failed authentication: it was modified, or encrypted under another key", what)
 	}
 	return plaintext, nil
+}
+
+// decodeStrict decodes standard base64 so that one byte string has exactly
+// one text form: no non-zero padding bits, and none of the line breaks that
+// encoding/base64 otherwise skips.
+func decodeStrict(s string) ([]byte, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, base64.CorruptInputError(strings.IndexAny(s, "\r\n"))
+	}
+	return base64.StdEncoding.Strict().DecodeString(s)
 }
 
 // quoteVersion shows a version tag in an error only when it looks like one,
@@ -218,13 +227,15 @@ func wrap(ctx context.Context, raw []byte, p string, recipients []string, env En
 		if err != nil {
 			return Wrapped{}, err
 		}
-		return wrapPassphrase(raw, pass, defaultKDF)
+		return wrapPassphrase(raw, pass, defaultKDF())
 	default:
 		return wrapKMS(ctx, raw, p)
 	}
 }
 
-// Open unwraps the data key described by w.
+// Open unwraps the data key described by w. For age, the user's identity
+// is found as CurrentRecipient finds it, and created on first use, so that
+// a user who is not yet a recipient is told the public key to ask for.
 func Open(ctx context.Context, w Wrapped, env Env) (*Key, error) {
 	if w.Provider == "" {
 		return nil, errorf(ErrMalformed, "the stack has no secrets provider")
