@@ -184,15 +184,15 @@ func (l *loader) checkResource(r *Resource) {
 	case *literalExpr:
 		inputs, _ = x.v.(map[string]any)
 	case *mapExpr:
-		inputs = make(map[string]any, len(x.keys))
-		for i, k := range x.keys {
-			st := x.vals[i].static(l)
+		inputs = make(map[string]any, len(x.entries))
+		for _, en := range x.entries {
+			st := en.val.static(l)
 			if r.schema != nil {
-				if p, ok := r.schema.Inputs[k]; ok && (p.Type == "" || p.Type == provider.TypeAny) {
+				if p, ok := r.schema.Inputs[en.key]; ok && (p.Type == "" || p.Type == provider.TypeAny) {
 					st = resource.Unknown{} // nothing to check
 				}
 			}
-			inputs[k] = placeholder(st)
+			inputs[en.key] = placeholder(st)
 		}
 	}
 	for _, d := range r.dependsOn {

@@ -67,30 +67,34 @@ func (x *listExpr) static(l *loader) any {
 }
 
 type mapExpr struct {
-	p      position
-	keys   []string
-	keyPos []position
-	vals   []expr
+	p       position
+	entries []mapEntry
+}
+
+type mapEntry struct {
+	key string
+	val expr
+	lit any // the value while building, when val is nil
 }
 
 func (x *mapExpr) position() position { return x.p }
 
 func (x *mapExpr) eval(e *Evaluator) (any, error) {
-	out := make(map[string]any, len(x.keys))
-	for i, k := range x.keys {
-		v, err := x.vals[i].eval(e)
+	out := make(map[string]any, len(x.entries))
+	for _, en := range x.entries {
+		v, err := en.val.eval(e)
 		if err != nil {
 			return nil, err
 		}
-		out[k] = v
+		out[en.key] = v
 	}
 	return out, nil
 }
 
 func (x *mapExpr) static(l *loader) any {
-	out := make(map[string]any, len(x.keys))
-	for i, k := range x.keys {
-		out[k] = x.vals[i].static(l)
+	out := make(map[string]any, len(x.entries))
+	for _, en := range x.entries {
+		out[en.key] = en.val.static(l)
 	}
 	return out
 }

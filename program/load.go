@@ -635,28 +635,25 @@ func (l *loader) buildValue(n *snode) (x expr, v any, lit bool) {
 
 // buildMap builds a map whose keys are not function names.
 func (l *loader) buildMap(n *snode) (expr, any, bool) {
-	var m *mapExpr // nil while every value is literal
-	vals := make(map[string]any, len(n.keys))
+	entries := make([]mapEntry, len(n.keys))
+	lit := true
 	for i, k := range n.keys {
-		x, v, lit := l.buildValue(n.vals[i])
-		if lit && m == nil {
-			vals[k.str] = v
-			continue
-		}
-		if m == nil {
-			m = &mapExpr{p: n.pos, keys: make([]string, len(n.keys)), keyPos: make([]position, len(n.keys)), vals: make([]expr, len(n.keys))}
-			for j := range i {
-				m.keys[j], m.keyPos[j] = n.keys[j].str, n.keys[j].pos
-				m.vals[j] = &literalExpr{p: n.vals[j].pos, v: vals[n.keys[j].str]}
-			}
-		}
-		if lit {
-			x = &literalExpr{p: n.vals[i].pos, v: v}
-		}
-		m.keys[i], m.keyPos[i], m.vals[i] = k.str, k.pos, x
+		x, v, isLit := l.buildValue(n.vals[i])
+		entries[i] = mapEntry{key: k.str, val: x, lit: v}
+		lit = lit && isLit
 	}
-	if m == nil {
+	if lit {
+		vals := make(map[string]any, len(entries))
+		for _, en := range entries {
+			vals[en.key] = en.lit
+		}
 		return nil, vals, true
 	}
-	return m, nil, false
+	for i := range entries {
+		if entries[i].val == nil {
+			entries[i].val = &literalExpr{p: n.vals[i].pos, v: entries[i].lit}
+			entries[i].lit = nil
+		}
+	}
+	return &mapExpr{p: n.pos, entries: entries}, nil, false
 }

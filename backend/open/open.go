@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/plinth-iac/plinth/backend/blobbackend"
+	"github.com/plinth-iac/plinth/backend/pgbackend"
 	"path/filepath"
 	"strings"
 	"time"
@@ -43,8 +45,18 @@ func Open(ctx context.Context, url string, opts Options) (backend.Backend, error
 	switch scheme {
 	case "file":
 		return openFile(rest, opts)
-	case "s3", "gs", "azblob", "postgres", "postgresql":
-		return nil, fmt.Errorf("backend scheme %s is not available in this build", scheme)
+	case "s3", "gs", "azblob":
+		b, err := blobbackend.Open(ctx, url, blobbackend.Options{Now: opts.Now})
+		if err != nil {
+			return nil, err
+		}
+		return b, nil
+	case "postgres", "postgresql":
+		b, err := pgbackend.Open(ctx, url, pgbackend.Options{Now: opts.Now})
+		if err != nil {
+			return nil, err
+		}
+		return b, nil
 	case "http", "https":
 		return nil, errors.New("the http(s) backend needs plinth server, which this build does not include")
 	}

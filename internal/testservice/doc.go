@@ -1,0 +1,31 @@
+// Package testservice starts real services — PostgreSQL and an S3 server
+// (versitygw) — for tests, from the test process, on loopback ports, in
+// temporary directories, and cleans them up afterwards.
+//
+// Plinth tests real backends against real servers rather than mocks. The
+// helpers look for the server binaries on the machine; when they are
+// missing the test is skipped, unless PLINTH_REQUIRE_SERVICES=1 is set (as
+// CI does), in which case it fails, so a machine that lost its PostgreSQL
+// cannot turn the backend tests green by skipping them.
+//
+// # One server per test binary
+//
+// Starting PostgreSQL costs about a second (initdb), so a package whose
+// tests call Postgres or S3 many times should run them through Main:
+//
+//	func TestMain(m *testing.M) { os.Exit(testservice.Main(m)) }
+//
+// Under Main each kind of server is started once, on first use, and
+// stopped when the tests finish; every call still gets a fresh database
+// (Postgres) or bucket (S3), dropped in the caller's t.Cleanup. Without
+// Main every call starts its own server and stops it in t.Cleanup.
+//
+// Servers are started with a parent-death signal, so a test binary that
+// crashes or is killed does not leave them running.
+//
+// # Running as root
+//
+// initdb and postgres refuse to run as root. When the tests run as root
+// (CI does), PostgreSQL runs as the user "postgres", or "nobody" when there
+// is no such user, and its directory is handed to that user.
+package testservice
