@@ -481,4 +481,3 @@ func (a *app) removeReviewStack(ctx context.Context, name string) error {
 	fmt.Fprintf(a.io.Out, "Removed review stack %s\n", name)
 	return nil
 }
-

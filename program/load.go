@@ -2,8 +2,8 @@ package program
 
 import (
 	"errors"
-	"maps"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"

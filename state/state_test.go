@@ -12,7 +12,9 @@ import (
 type prefixCrypter struct{}
 
 func (prefixCrypter) Encrypt(p []byte) (string, error) { return "t:" + string(p), nil }
-func (prefixCrypter) Decrypt(c string) ([]byte, error) { return []byte(strings.TrimPrefix(c, "t:")), nil }
+func (prefixCrypter) Decrypt(c string) ([]byte, error) {
+	return []byte(strings.TrimPrefix(c, "t:")), nil
+}
 
 func urn(n string) resource.URN { return resource.NewURN("dev", "p", "core:Data", n) }
 
