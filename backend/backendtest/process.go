@@ -60,7 +60,11 @@ const killedLease = 2 * time.Second
 //
 //	func TestProcesses(t *testing.T) {
 //		backendtest.RunProcesses(t, testservice.Postgres, func(ctx context.Context, url string, now func() time.Time) (backend.Backend, error) {
-//			return pgbackend.Open(ctx, url, pgbackend.Options{Now: now})
+//			b, err := pgbackend.Open(ctx, url, pgbackend.Options{Now: now})
+//			if err != nil {
+//				return nil, err // not b: a nil *pgbackend.Backend is a non-nil Backend
+//			}
+//			return b, nil
 //		})
 //	}
 func RunProcesses(t *testing.T, setup func(t testing.TB) string, open Opener) {
@@ -76,7 +80,7 @@ func RunProcesses(t *testing.T, setup func(t testing.TB) string, open Opener) {
 		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(func() { b.Close() })
-	p := &processes{t: t, url: url, open: open, b: b, testPattern: runPattern(t.Name())}
+	p := &processes{url: url, open: open, b: b, testPattern: runPattern(t.Name())}
 	t.Run("Race", p.testRace)
 	t.Run("KilledHolder", p.testKilledHolder)
 }
@@ -93,7 +97,6 @@ func runPattern(name string) string {
 
 // processes is what the parent side of RunProcesses works with.
 type processes struct {
-	t           *testing.T
 	url         string
 	open        Opener
 	b           backend.Backend // on the wall clock

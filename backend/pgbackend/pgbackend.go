@@ -37,6 +37,10 @@ var _ backend.Backend = (*Backend)(nil)
 // with libpq's parameters) and creates or migrates Plinth's tables. Close
 // the Backend when done.
 func Open(ctx context.Context, rawURL string, opts Options) (*Backend, error) {
+	// Schemes are case-insensitive; pgx knows only the lower-case ones.
+	if scheme, rest, ok := strings.Cut(rawURL, "://"); ok {
+		rawURL = strings.ToLower(scheme) + "://" + rest
+	}
 	secrets := passwords(rawURL)
 	redactedURL := redactURL(rawURL)
 	if !strings.HasPrefix(rawURL, "postgres://") && !strings.HasPrefix(rawURL, "postgresql://") {

@@ -91,6 +91,14 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	}
 }
 
+func TestOpenSchemeIsCaseInsensitive(t *testing.T) {
+	url := testservice.Postgres(t)
+	b := mustOpen(t, "PostgreSQL"+strings.TrimPrefix(url, "postgres"), nil)
+	if got := b.URL(); !strings.HasPrefix(got, "postgresql://") {
+		t.Errorf("URL() = %q, want it to start with postgresql://", got)
+	}
+}
+
 func TestURLRedactsPassword(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"postgres://u:hunter2@db:5432/plinth?sslmode=require", "postgres://u:xxxxx@db:5432/plinth?sslmode=require"},
@@ -117,6 +125,7 @@ func TestErrorsHidePassword(t *testing.T) {
 		"postgres://u:hunter2@127.0.0.1:1/db?connect_timeout=2",
 		"postgres://u:hunter%32@127.0.0.1:1/db?connect_timeout=2",
 		"postgres://u@127.0.0.1:1/db?password=hunter2&connect_timeout=2",
+		"PostgreSQL://u:hunter2@127.0.0.1:1/db?connect_timeout=2",
 		// Do not parse.
 		"postgres://u:hunter2@127.0.0.1:notaport/db",
 		"postgres://u:hunter2@127.0.0.1/db?connect_timeout=never",

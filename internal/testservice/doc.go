@@ -1,6 +1,7 @@
-// Package testservice starts real services — PostgreSQL and an S3 server
-// (versitygw) — for tests, from the test process, on loopback ports, in
-// temporary directories, and cleans them up afterwards.
+// Package testservice starts real services — PostgreSQL, an S3 server
+// (versitygw) and an Azure Blob Storage emulator (Azurite) — for tests,
+// from the test process, on loopback ports, in temporary directories, and
+// cleans them up afterwards.
 //
 // Plinth tests real backends against real servers rather than mocks. The
 // helpers look for the server binaries on the machine; when they are
@@ -11,21 +12,29 @@
 // # One server per test binary
 //
 // Starting PostgreSQL costs about a second (initdb), so a package whose
-// tests call Postgres or S3 many times should run them through Main:
+// tests call Postgres, S3 or Azure many times should run them through Main:
 //
 //	func TestMain(m *testing.M) { os.Exit(testservice.Main(m)) }
 //
 // Under Main each kind of server is started once, on first use, and
 // stopped when the tests finish; every call still gets a fresh database
-// (Postgres) or bucket (S3), dropped in the caller's t.Cleanup. Without
-// Main every call starts its own server and stops it in t.Cleanup.
+// (Postgres), bucket (S3) or container (Azure), dropped in the caller's
+// t.Cleanup. Without Main every call starts its own server and stops it in
+// t.Cleanup.
 //
-// Servers are started with a parent-death signal, so a test binary that
-// crashes or is killed does not leave them running.
+// Servers are started with a parent-death signal (Linux), so a test binary
+// that crashes or is killed does not leave them running; only their
+// temporary directories (plinth-pg-*, plinth-s3-*, plinth-azurite-* under
+// os.TempDir) stay behind.
 //
 // # Running as root
 //
 // initdb and postgres refuse to run as root. When the tests run as root
 // (CI does), PostgreSQL runs as the user "postgres", or "nobody" when there
-// is no such user, and its directory is handed to that user.
+// is no such user, and its directory is handed to that user. The switch of
+// user is made by the kernel at exec (SysProcAttr.Credential), which does
+// what runuser or setpriv would without a process in between, and keeps
+// the parent-death signal. A server is stopped with SIGQUIT, PostgreSQL's
+// immediate shutdown (what pg_ctl stop -m immediate sends), so only initdb
+// and postgres are needed.
 package testservice
