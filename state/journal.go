@@ -171,9 +171,10 @@ func DecodeJournal(raw [][]byte, dec resource.Decrypter) (entries []*Entry, torn
 }
 
 // Replay applies journal entries to a copy of base and returns it. Begin
-// entries without an end become Pending. base is not modified.
+// entries without an end become Pending. base is not modified. It runs in
+// time linear in the number of resources and entries.
 func Replay(base *Snapshot, entries []*Entry) (*Snapshot, error) {
-	s := base.clone()
+	r := newReplayer(base.clone())
 	begins := map[int64]*Entry{}
 	open := map[int64]*Entry{}
 	var order []int64
@@ -190,10 +191,11 @@ func Replay(base *Snapshot, entries []*Entry) (*Snapshot, error) {
 			}
 			delete(open, e.Begin)
 			if e.Kind == Success {
-				s.apply(b, e)
+				r.apply(b, e)
 			}
 		}
 	}
+	s := r.done()
 	for _, seq := range order {
 		b, ok := open[seq]
 		if !ok {
@@ -204,65 +206,108 @@ func Replay(base *Snapshot, entries []*Entry) (*Snapshot, error) {
 	return s, nil
 }
 
+// replayer applies operations to a snapshot, finding resources through
+// an index instead of scanning; deleted slots are nil until done.
+type replayer struct {
+	s    *Snapshot
+	live map[resource.URN]int   // live (not Delete-marked) resource by URN
+	old  map[resource.URN][]int // Delete-marked resources by URN
+}
+
+func newReplayer(s *Snapshot) *replayer {
+	r := &replayer{s: s, live: make(map[resource.URN]int, len(s.Resources)), old: map[resource.URN][]int{}}
+	for i, res := range s.Resources {
+		if res.Delete {
+			r.old[res.URN] = append(r.old[res.URN], i)
+		} else if _, dup := r.live[res.URN]; !dup {
+			r.live[res.URN] = i
+		}
+	}
+	return r
+}
+
+func (r *replayer) add(res *Resource) {
+	r.s.Resources = append(r.s.Resources, res)
+	r.live[res.URN] = len(r.s.Resources) - 1
+}
+
+func (r *replayer) done() *Snapshot {
+	out := r.s.Resources[:0]
+	for _, res := range r.s.Resources {
+		if res != nil {
+			out = append(out, res)
+		}
+	}
+	r.s.Resources = out
+	return r.s
+}
+
 // apply records a successful operation.
-func (s *Snapshot) apply(b, e *Entry) {
+func (r *replayer) apply(b, e *Entry) {
+	s := r.s
 	switch b.Op {
 	case OpCreate, OpImport:
-		r := b.resource()
-		r.ID = e.ID
-		r.Outputs = e.Outputs
+		res := b.resource()
+		res.ID = e.ID
+		res.Outputs = e.Outputs
 		if e.Inputs != nil {
-			r.Inputs = e.Inputs
+			res.Inputs = e.Inputs
 		}
-		r.Created, r.Modified = e.Time, e.Time
-		if b.Replace {
-			if old := s.Find(b.URN); old != nil {
-				old.Delete = true
-			}
-			s.Resources = append(s.Resources, r)
-			return
+		res.Created, res.Modified = e.Time, e.Time
+		i, ok := r.live[b.URN]
+		switch {
+		case ok && b.Replace:
+			s.Resources[i].Delete = true
+			r.old[b.URN] = append(r.old[b.URN], i)
+			r.add(res)
+		case ok:
+			s.Resources[i] = res
+		default:
+			r.add(res)
 		}
-		if i := s.index(b.URN, false); i >= 0 {
-			s.Resources[i] = r
-			return
-		}
-		s.Resources = append(s.Resources, r)
 	case OpUpdate, OpRead, OpSet:
 		if b.SetOutputs {
 			s.Outputs = b.StackOutputs
 			return
 		}
-		i := s.index(b.URN, false)
-		if i < 0 {
+		i, ok := r.live[b.URN]
+		if !ok {
 			if b.Op == OpSet {
-				s.Resources = append(s.Resources, b.resource())
+				r.add(b.resource())
 			}
 			return
 		}
 		old := s.Resources[i]
-		r := b.resource()
-		r.ID = old.ID
+		res := b.resource()
+		res.ID = old.ID
 		if e.ID != "" {
-			r.ID = e.ID
+			res.ID = e.ID
 		}
 		if b.Op == OpRead {
-			r.Dependencies, r.Protect, r.RetainOnDelete = old.Dependencies, old.Protect, old.RetainOnDelete
+			res.Dependencies, res.Protect, res.RetainOnDelete = old.Dependencies, old.Protect, old.RetainOnDelete
 		}
-		r.Outputs = e.Outputs
+		res.Outputs = e.Outputs
 		if e.Inputs != nil {
-			r.Inputs = e.Inputs
+			res.Inputs = e.Inputs
 		}
 		if b.Op == OpSet {
-			r.Outputs = b.Outputs
+			res.Outputs = b.Outputs
 		}
-		r.Created, r.Modified = old.Created, e.Time
-		s.Resources[i] = r
+		res.Created, res.Modified = old.Created, e.Time
+		s.Resources[i] = res
 	case OpDelete, OpDiscard:
-		for i, r := range s.Resources {
-			if r.URN == b.URN && (b.ID == "" || r.ID == b.ID) {
-				s.Resources = slices.Delete(s.Resources, i, i+1)
+		// The Delete-marked copy first (deleting a replaced resource),
+		// then the live one.
+		for k, i := range r.old[b.URN] {
+			if res := s.Resources[i]; res != nil && (b.ID == "" || res.ID == b.ID) {
+				s.Resources[i] = nil
+				r.old[b.URN] = append(r.old[b.URN][:k], r.old[b.URN][k+1:]...)
 				return
 			}
+		}
+		if i, ok := r.live[b.URN]; ok && (b.ID == "" || s.Resources[i].ID == b.ID) {
+			s.Resources[i] = nil
+			delete(r.live, b.URN)
 		}
 	}
 }
@@ -272,17 +317,6 @@ func (b *Entry) resource() *Resource {
 		URN: b.URN, Type: b.Type, ID: b.ID, Inputs: b.Inputs, Outputs: b.Outputs,
 		Dependencies: b.Dependencies, Protect: b.Protect, RetainOnDelete: b.RetainOnDelete,
 	}
-}
-
-// index finds the resource with urn; with deleted it finds the
-// Delete-marked one instead of the live one.
-func (s *Snapshot) index(urn resource.URN, deleted bool) int {
-	for i, r := range s.Resources {
-		if r.URN == urn && r.Delete == deleted {
-			return i
-		}
-	}
-	return -1
 }
 
 // clone copies the snapshot's structure; values are shared (they are never
