@@ -33,6 +33,7 @@ type jsonPrelude struct {
 	Operation string `json:"operation"`
 	Stack     string `json:"stack"`
 	Project   string `json:"project"`
+	Steps     int    `json:"steps,omitempty"`
 }
 
 type jsonStep struct {
@@ -74,7 +75,7 @@ func (r *Renderer) writeJSON(e engine.Event) {
 	show := r.opts.ShowSecrets
 	switch e.Type {
 	case engine.EventPrelude:
-		j.Prelude = &jsonPrelude{Operation: e.Operation, Stack: e.Stack, Project: e.Project}
+		j.Prelude = &jsonPrelude{Operation: e.Operation, Stack: e.Stack, Project: e.Project, Steps: e.Steps}
 	case engine.EventResourcePre, engine.EventResourceOutputs, engine.EventResourceFailed:
 		if s := e.Step; s != nil {
 			typ, name := s.Type, s.Name

@@ -59,6 +59,7 @@ type liveState struct {
 	haveRows bool   // a step has started: draw the table from now on
 	done     int
 	failed   int
+	total    int // steps the plan will run, from the prelude (0: unknown)
 
 	pending []byte // permanent lines waiting for the next redraw
 	summary []byte // printed by Close
@@ -117,6 +118,9 @@ func (r *Renderer) liveEvent(e engine.Event) {
 		l.pending = r.appendFailure(l.pending, e.Step)
 		r.finish(e.Step, statusFailed)
 	case engine.EventPrelude, engine.EventDiagnostic:
+		if e.Type == engine.EventPrelude {
+			l.total = e.Steps
+		}
 		l.pending = r.appendText(l.pending, e)
 	case engine.EventSummary:
 		if e.Summary == nil {
@@ -264,7 +268,11 @@ func (r *Renderer) tableLines(now time.Time) []string {
 	if more > 0 {
 		lines = append(lines, truncate("… and "+strconv.Itoa(more)+" more in progress", width))
 	}
-	progress := strconv.Itoa(l.done) + " done, " + strconv.Itoa(len(l.active)) + " in progress"
+	progress := strconv.Itoa(l.done)
+	if l.total > 0 {
+		progress += "/" + strconv.Itoa(l.total)
+	}
+	progress += " done, " + strconv.Itoa(len(l.active)) + " in progress"
 	if l.failed > 0 {
 		progress += ", " + strconv.Itoa(l.failed) + " failed"
 	}

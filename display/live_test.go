@@ -1,6 +1,7 @@
 package display
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -300,5 +301,19 @@ func TestLiveTicker(t *testing.T) {
 	case <-r.stopped:
 	default:
 		t.Fatal("Close returned with the ticker still running")
+	}
+}
+
+func TestLiveProgressShowsTotal(t *testing.T) {
+	var buf bytes.Buffer
+	now := time.Unix(0, 0)
+	r := New(Options{Out: &buf, Mode: ModeLive, Now: func() time.Time { return now }})
+	r.Event(engine.Event{Type: engine.EventPrelude, Operation: "update", Stack: "dev", Project: "p", Steps: 40})
+	r.Event(engine.Event{Type: engine.EventResourcePre, Step: &engine.StepInfo{Op: engine.StepCreate, URN: "urn:plinth:dev::p::core:Data::a", Type: "core:Data", Name: "a"}})
+	r.Event(engine.Event{Type: engine.EventResourceOutputs, Step: &engine.StepInfo{Op: engine.StepCreate, URN: "urn:plinth:dev::p::core:Data::a", Type: "core:Data", Name: "a"}})
+	now = now.Add(time.Second)
+	r.Close()
+	if !strings.Contains(buf.String(), "1/40 done, 0 in progress") {
+		t.Fatalf("live output has no 1/40 progress:\n%q", buf.String())
 	}
 }

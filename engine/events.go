@@ -29,6 +29,9 @@ type Event struct {
 	Operation string // "preview", "update", "destroy", "refresh"
 	Stack     string
 	Project   string
+	// Steps is how many steps the plan will run (same steps excluded);
+	// 0 when not known.
+	Steps int
 	// resource-pre, resource-outputs, resource-failed
 	Step *StepInfo
 	// diagnostic

@@ -133,6 +133,17 @@ func (p *Plan) Counts() map[StepKind]int {
 	return c
 }
 
+// Work counts the steps that do something (every kind but same).
+func (p *Plan) Work() int {
+	n := 0
+	for _, s := range p.Steps {
+		if s.Kind != StepSame {
+			n++
+		}
+	}
+	return n
+}
+
 // HasChanges reports whether applying the plan would change anything.
 func (p *Plan) HasChanges() bool {
 	for _, s := range p.Steps {

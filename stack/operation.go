@@ -160,7 +160,6 @@ func (sess *Session) Run(ctx context.Context, req RunRequest) (*RunResult, error
 	if req.Preview {
 		opName = "preview"
 	}
-	emit(engine.Event{Type: engine.EventPrelude, Operation: opName, Stack: s.Ref.Stack, Project: s.Ref.Project})
 	plan, err := engine.NewPlan(ctx, engine.PlanRequest{
 		Operation: req.Operation, Project: s.Ref.Project, Stack: s.Ref.Stack,
 		Source: req.Source, Snapshot: sess.Snapshot, Providers: s.Providers, Targets: req.Targets,
@@ -168,6 +167,7 @@ func (sess *Session) Run(ctx context.Context, req RunRequest) (*RunResult, error
 	if err != nil {
 		return nil, err
 	}
+	emit(engine.Event{Type: engine.EventPrelude, Operation: opName, Stack: s.Ref.Stack, Project: s.Ref.Project, Steps: plan.Work()})
 	res := &RunResult{Plan: plan}
 	if req.Preview {
 		plan.EmitPreview(req.Events, s.now)
