@@ -199,7 +199,7 @@ func (l *loader) checkResource(r *Resource) {
 		switch {
 		case d.kind == refUnbound:
 		case d.kind != refResource:
-			l.errs.errs = append(l.errs.errs, d.errorf("dependsOn needs a resource, and %s is %s", d.name, kindArticle(d.kind)))
+			l.errs.errs = append(l.errs.errs, d.errorf("dependsOn needs a resource, and %s is %s", d.syn.src, kindArticle(d.kind)))
 		case len(d.path) > 0:
 			l.errs.errs = append(l.errs.errs, d.errorf("dependsOn needs the resource itself: write ${%s}", d.name))
 		case !slices.Contains(r.Options.DependsOn, d.name):

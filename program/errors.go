@@ -68,8 +68,6 @@ func (l *errorList) add(p position, format string, args ...any) {
 	l.errs = append(l.errs, p.errorf(format, args...))
 }
 
-func (l *errorList) empty() bool { return len(l.errs) == 0 }
-
 // err returns the collected errors, sorted by position, deduplicated and
 // capped at maxErrors, joined; nil when there are none.
 func (l *errorList) err() error {

@@ -538,3 +538,35 @@ func TestEvaluatorConcurrent(t *testing.T) {
 		t.Errorf("last = %v", last)
 	}
 }
+
+func TestDottedNames(t *testing.T) {
+	p := mustLoad(t, header+`variables:
+  web: {server: {port: 1}}
+  viaVar: ${web.server}
+  viaRes: ${web.server.output.port}
+resources:
+  web.server:
+    type: core:Data
+    properties: {input: {port: 2}}
+`)
+	e := p.NewEvaluator(Env{})
+	e.SetResource("web.server", map[string]any{"id": "w", "output": map[string]any{"port": int64(2)}})
+	// The longest declared name wins: web.server is the resource.
+	for name, want := range map[string]any{"viaVar": map[string]any{"id": "w", "output": map[string]any{"port": int64(2)}}, "viaRes": int64(2)} {
+		got, err := e.variable(p.vars[indexOfVar(p, name)])
+		if err != nil || !resource.Equal(got, want) {
+			t.Errorf("%s = %v, %v; want %v", name, got, err, want)
+		}
+	}
+	_, err := loadSource(t, header+`variables:
+  web: {server: {port: 1}}
+  viaVar: ${web.server.port}
+resources:
+  web.server:
+    type: core:Data
+`)
+	want := []string{`Plinth.yaml:5:11: ${web.server.port}: core:Data has no property "port"`}
+	if diff := cmp.Diff(want, errorLines(err)); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}

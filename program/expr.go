@@ -14,7 +14,6 @@ import (
 // expressions, a ${…} reference, an interpolated string or a function
 // call. Loading builds the tree once; evaluation walks it.
 type expr interface {
-	position() position
 	// eval computes the value. Errors are *Error at the failing
 	// expression.
 	eval(e *Evaluator) (any, error)
@@ -35,7 +34,6 @@ type literalExpr struct {
 	v any
 }
 
-func (x *literalExpr) position() position           { return x.p }
 func (x *literalExpr) eval(*Evaluator) (any, error) { return x.v, nil }
 func (x *literalExpr) static(*loader) any           { return x.v }
 
@@ -43,8 +41,6 @@ type listExpr struct {
 	p     position
 	items []expr
 }
-
-func (x *listExpr) position() position { return x.p }
 
 func (x *listExpr) eval(e *Evaluator) (any, error) {
 	out := make([]any, len(x.items))
@@ -76,8 +72,6 @@ type mapEntry struct {
 	val expr
 	lit any // the value while building, when val is nil
 }
-
-func (x *mapExpr) position() position { return x.p }
 
 func (x *mapExpr) eval(e *Evaluator) (any, error) {
 	out := make(map[string]any, len(x.entries))
@@ -121,8 +115,6 @@ type refExpr struct {
 	v    *variable
 	r    *Resource
 }
-
-func (x *refExpr) position() position { return x.p }
 
 func (x *refExpr) errorf(format string, args ...any) *Error {
 	return x.p.errorf("${%s}: %s", x.syn.src, fmt.Sprintf(format, args...))
@@ -266,8 +258,6 @@ type interpPart struct {
 	ref *refExpr
 }
 
-func (x *interpExpr) position() position { return x.p }
-
 func (x *interpExpr) eval(e *Evaluator) (any, error) {
 	var b strings.Builder
 	secret, unknown := false, false
@@ -351,8 +341,6 @@ type callExpr struct {
 	fn  *function
 	arg expr
 }
-
-func (x *callExpr) position() position { return x.p }
 
 func (x *callExpr) eval(e *Evaluator) (any, error) {
 	arg, err := x.arg.eval(e)

@@ -23,7 +23,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		p, err := Load(dir, testSchemas())
 		if err != nil {
-			errs := errorList2(relativeErrors(err, dir))
+			errs := unjoin(relativeErrors(err, dir))
 			if len(errs) > maxErrors {
 				t.Errorf("%d errors, want at most %d", len(errs), maxErrors)
 			}

@@ -107,7 +107,7 @@ func relativeErrors(err error, dir string) error {
 		return nil
 	}
 	var out []error
-	for _, e := range errorList2(err) {
+	for _, e := range unjoin(err) {
 		var pe *Error
 		if errors.As(e, &pe) {
 			c := *pe
@@ -122,8 +122,8 @@ func relativeErrors(err error, dir string) error {
 	return errors.Join(out...)
 }
 
-// errorList2 unwraps errors.Join.
-func errorList2(err error) []error {
+// unjoin unwraps errors.Join.
+func unjoin(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		return j.Unwrap()
 	}

@@ -249,6 +249,8 @@ func kindWord(k refKind) string {
 		return "config key"
 	case refVariable:
 		return "variable"
+	case refBuiltin:
+		return "built-in value"
 	}
 	return "resource"
 }
@@ -260,7 +262,7 @@ func kindArticle(k refKind) string {
 // sectionMap converts a program section and checks it is a map.
 func (l *loader) sectionMap(s section, what string) *snode {
 	n := s.conv.convert(s.value, 1, false)
-	if n == nil || (n.isNull()) {
+	if n == nil || n.isNull() {
 		return nil
 	}
 	if n.kind != sMap {

@@ -57,7 +57,7 @@ func TestLoadByteOrderMark(t *testing.T) {
 
 func TestLoadErrorsAreOneLineErrors(t *testing.T) {
 	_, err := loadSource(t, header+"variables:\n  a: ${b}\n  c: ${d}\n")
-	errs := errorList2(err)
+	errs := unjoin(err)
 	if len(errs) != 2 {
 		t.Fatalf("got %d errors, want 2: %v", len(errs), err)
 	}

@@ -267,28 +267,28 @@ func (l *loader) configDecls(p *Project, s section) {
 		if !l.checkName("config key", name, k.pos) {
 			continue
 		}
-		d, ok := l.configDecl(name, n.vals[i])
-		if !ok {
-			continue
-		}
+		// A key with a broken declaration is still declared, so its uses
+		// are not reported as unknown names too.
+		d := l.configDecl(name, n.vals[i])
 		d.Line, d.Col = k.pos.line, k.pos.col
 		p.Config[name] = d
 		p.ConfigOrder = append(p.ConfigOrder, name)
 	}
 }
 
-func (l *loader) configDecl(name string, v *snode) (ConfigDecl, bool) {
+// configDecl reads one declaration, reporting problems; the parts that
+// are wrong are left empty.
+func (l *loader) configDecl(name string, v *snode) ConfigDecl {
 	var d ConfigDecl
 	switch {
 	case v.isNull():
-		return d, true
+		return d
 	case v.kind != sMap:
 		// Shorthand: the value is the default, and its type the type.
 		d.Default, d.HasDefault = plainValue(v), true
 		d.Type = resourceTypeName(d.Default)
-		return d, true
+		return d
 	}
-	ok := true
 	var def *snode
 	for i, k := range v.keys {
 		key, val := k.str, v.vals[i]
@@ -296,7 +296,6 @@ func (l *loader) configDecl(name string, v *snode) (ConfigDecl, bool) {
 		case "type":
 			if !val.isString() {
 				l.errs.add(val.pos, "config %q: type must be a string, not %s", name, val.describe())
-				ok = false
 				continue
 			}
 			t := val.str
@@ -313,7 +312,6 @@ func (l *loader) configDecl(name string, v *snode) (ConfigDecl, bool) {
 					hint = ` (did you mean "boolean"?)`
 				}
 				l.errs.add(val.pos, "config %q: unknown type %q (want %s)%s", name, t, strings.Join(configTypes(), ", "), hint)
-				ok = false
 				continue
 			}
 			d.Type = t
@@ -324,7 +322,6 @@ func (l *loader) configDecl(name string, v *snode) (ConfigDecl, bool) {
 			b, isBool := val.value.(bool)
 			if val.kind != sScalar || !isBool {
 				l.errs.add(val.pos, "config %q: secret must be true or false, not %s", name, val.describe())
-				ok = false
 				continue
 			}
 			d.Secret = b
@@ -336,16 +333,14 @@ func (l *loader) configDecl(name string, v *snode) (ConfigDecl, bool) {
 			d.Description = val.str
 		default:
 			l.errs.add(k.pos, "config %q: unknown key %q (want type, default, secret or description)%s", name, key, suggest(key, []string{"type", "default", "secret", "description"}))
-			ok = false
 		}
 	}
-	if ok && def != nil && d.Type != "" && d.Default != nil {
+	if def != nil && d.Type != "" && d.Default != nil {
 		if err := provider.CheckValue(provider.Property{Type: d.Type}, d.Default); err != nil {
 			l.errs.add(def.pos, "config %q: default: %v", name, err)
-			ok = false
 		}
 	}
-	return d, ok
+	return d
 }
 
 // resourceTypeName is the config type of a default value, "" for null.

@@ -566,7 +566,7 @@ func (c *converter) scalar(n *yaml.Node) *snode {
 // stringPos returns the position of byte offset off inside string scalar
 // n when it can be computed (a single-line scalar), else n's position.
 func (n *snode) stringPos(off int) position {
-	if off <= 0 || strings.ContainsAny(n.str, "\n\r") {
+	if off < 0 || strings.ContainsAny(n.str, "\n\r") {
 		return n.pos
 	}
 	p := n.pos
