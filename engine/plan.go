@@ -100,6 +100,10 @@ type Step struct {
 	Deps []resource.URN
 	// After are the indexes of steps that must finish first.
 	After []int
+	// Meta marks a same step whose inputs are unchanged but whose
+	// state-only settings (protect, retainOnDelete, dependencies) changed:
+	// nothing is called, but state must record it.
+	Meta bool
 	index int
 }
 
@@ -147,7 +151,7 @@ func (p *Plan) Work() int {
 // HasChanges reports whether applying the plan would change anything.
 func (p *Plan) HasChanges() bool {
 	for _, s := range p.Steps {
-		if s.Kind != StepSame && s.Kind != StepRead {
+		if s.Kind != StepSame && s.Kind != StepRead || s.Meta {
 			return true
 		}
 		if s.Kind == StepRead && s.Diff.HasChanges() {
@@ -356,6 +360,10 @@ func (p *Plan) planUpdate(ctx context.Context, targets []resource.URN) error {
 			}
 			s.After = append(s.After, ds.index)
 			s.Deps = append(s.Deps, ds.URN)
+		}
+		if s.Kind == StepSame && old != nil {
+			deps := slices.Compact(slices.Sorted(slices.Values(s.Deps)))
+			s.Meta = old.Protect != g.Protect || old.RetainOnDelete != g.RetainOnDelete || !slices.Equal(old.Dependencies, deps)
 		}
 		p.byName[g.Name] = s
 		id := ""
