@@ -91,6 +91,16 @@ type Backend interface {
 	WriteCheckpoint(ctx context.Context, req WriteCheckpointRequest) (WriteCheckpointResponse, error)
 	// ReadCheckpoint returns version N's snapshot. ErrNotFound if none.
 	ReadCheckpoint(ctx context.Context, req ReadCheckpointRequest) (ReadCheckpointResponse, error)
+	// ReplaceCheckpoint atomically replaces the snapshot of version N,
+	// which must exist (ErrNotFound if it does not; nothing is created).
+	// A reader, and the checkpoint after a crash, has the old bytes or the
+	// new, never a mix; the history record is left as it was. Checkpoints
+	// are otherwise written once: this exists only so that key rotation
+	// (plinth stack access revoke, change-secrets-provider) can re-encrypt
+	// the secrets of earlier versions, and it is called only while holding
+	// the stack's lock, so backends need not guard it against concurrent
+	// writers of the same version.
+	ReplaceCheckpoint(ctx context.Context, req ReplaceCheckpointRequest) (ReplaceCheckpointResponse, error)
 	// UpdateHistory replaces version N's history record (deploy records
 	// verification after the fact). ErrNotFound if version N does not exist.
 	UpdateHistory(ctx context.Context, req UpdateHistoryRequest) (UpdateHistoryResponse, error)
@@ -164,6 +174,13 @@ type (
 		Version int
 	}
 	ReadCheckpointResponse struct{ Data []byte }
+
+	ReplaceCheckpointRequest struct {
+		Ref     Ref
+		Version int
+		Data    []byte // the new snapshot bytes
+	}
+	ReplaceCheckpointResponse struct{}
 
 	UpdateHistoryRequest struct {
 		Ref     Ref

@@ -11,6 +11,8 @@
 //   - WriteSnapshot replaces the snapshot atomically: a reader sees the old
 //     bytes or the new, never a mix.
 //   - WriteCheckpoint never overwrites: a version, once recorded, stays.
+//     Only ReplaceCheckpoint changes a version's bytes, atomically, for key
+//     rotation under the stack's lock.
 //   - Lock is atomic: of two callers exactly one succeeds; the other gets a
 //     *LockedError naming the holder. A lock carries a lease the holder
 //     renews; a lease that has expired may be taken over, atomically.

@@ -41,6 +41,12 @@ func (m *Metered) WriteCheckpoint(ctx context.Context, req WriteCheckpointReques
 	return m.Backend.WriteCheckpoint(ctx, req)
 }
 
+// ReplaceCheckpoint implements Backend.
+func (m *Metered) ReplaceCheckpoint(ctx context.Context, req ReplaceCheckpointRequest) (ReplaceCheckpointResponse, error) {
+	m.written.Add(int64(len(req.Data)))
+	return m.Backend.ReplaceCheckpoint(ctx, req)
+}
+
 // UpdateHistory implements Backend.
 func (m *Metered) UpdateHistory(ctx context.Context, req UpdateHistoryRequest) (UpdateHistoryResponse, error) {
 	m.written.Add(int64(len(req.History)))

@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/plinth-iac/plinth/backend"
 	"github.com/plinth-iac/plinth/backend/open"
@@ -124,10 +126,13 @@ func (a *app) backend(ctx context.Context) (backend.Backend, error) {
 	if a.be != nil {
 		return a.be, nil
 	}
-	url, _ := a.backendURL()
+	url, from := a.backendURL()
+	if strings.IndexFunc(url, unicode.IsControl) >= 0 {
+		return nil, usageErr("backend URL %q (from %s) contains a control character", open.Redact(url), from)
+	}
 	b, err := open.Open(ctx, url, open.Options{HomeDir: a.env.HomeDir})
 	if err != nil {
-		return nil, err
+		return nil, flatten(err)
 	}
 	if a.env.get("PLINTH_METER_FILE") != "" {
 		b = backend.NewMetered(b)
@@ -314,15 +319,37 @@ func (a *app) openStack(ctx context.Context, needKey bool) (*stack.Stack, *works
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &stack.Stack{Ref: ref, Backend: b, Providers: a.registry(), Now: a.env.Now, User: a.user(), LockWait: a.flags.lockWait, Hook: a.hit}
+	lease, err := a.lockLease()
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &stack.Stack{Ref: ref, Backend: b, Providers: a.registry(), Now: a.env.Now, User: a.user(), LockWait: a.flags.lockWait, Lease: lease, Hook: a.hit}
 	if needKey {
 		ring, err := a.openRing(ctx, name, f)
 		if err != nil {
 			return nil, nil, err
 		}
 		s.Crypter = ring
+		s.Rekey = a.rekey(name, f, ring)
 	}
 	return s, f, nil
+}
+
+// lockLease is the lock lease PLINTH_LOCK_LEASE asks for (a Go duration
+// such as 2s), or 0 for backend.DefaultLease. It is meant for tests and CI
+// jobs that kill a holder on purpose and should not wait 30s for its lease
+// to expire; a lease shorter than a few backend round trips risks losing
+// the lock to a slow renewal.
+func (a *app) lockLease() (time.Duration, error) {
+	v := a.env.get("PLINTH_LOCK_LEASE")
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, usageErr("PLINTH_LOCK_LEASE=%q: want a positive duration such as 2s or 1m", v)
+	}
+	return d, nil
 }
 
 func sortedKeys[M ~map[string]V, V any](m M) []string {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/plinth-iac/plinth/resource"
 	"github.com/plinth-iac/plinth/secrets"
@@ -414,6 +417,11 @@ func (a *app) configSet(ctx context.Context, k string, raw *string, o *configOpt
 	}
 	var val any
 	if raw != nil {
+		// Checked here, not only by the stack file: a secret is encrypted
+		// as JSON first, which would quietly turn bad bytes into U+FFFD.
+		if !utf8.ValidString(*raw) {
+			return usageErr("config %s: value is not valid UTF-8", key)
+		}
 		if val, err = a.parseConfigValue(key, path, *raw); err != nil {
 			return err
 		}
@@ -451,13 +459,22 @@ func (a *app) configSet(ctx context.Context, k string, raw *string, o *configOpt
 		}
 		f.Set(key, nv)
 	case len(path) == 0:
-		f.Set(key, val)
+		// The key and value come from the command line: SetPath checks
+		// them (a control character, invalid UTF-8) where Set panics.
+		if err := f.SetPath(key, nil, val); err != nil {
+			return usageErr("%v", err)
+		}
 	default:
 		if err := f.SetPath(key, path, val); err != nil {
 			return usageErr("config %s: %v", k, err)
 		}
 	}
-	return a.writeStackFile(name, f)
+	err = a.writeStackFile(name, f)
+	var tooLarge *workspace.TooLargeError
+	if errors.As(err, &tooLarge) {
+		return usageErr("config %s: the value would make %s %d bytes, over the limit of %d; nothing was written", k, filepath.Base(a.stackFilePath(name)), tooLarge.Size, workspace.MaxStackFileSize)
+	}
+	return err
 }
 
 func removePath(v any, path []string) (any, bool) {

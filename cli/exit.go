@@ -65,6 +65,8 @@ func exitCode(err error) int {
 		return ExitTimeout
 	case errors.As(err, &le):
 		return ExitLocked
+	case errors.Is(err, secrets.ErrUnknownProvider):
+		return ExitUsage
 	case errors.Is(err, secrets.ErrAccess), errors.Is(err, secrets.ErrTampered), errors.Is(err, secrets.ErrNoIdentity):
 		return ExitSecrets
 	case errors.As(err, &pe):

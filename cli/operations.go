@@ -44,7 +44,8 @@ func addOpFlags(c *cobra.Command, o *opOptions, apply bool) {
 	if apply {
 		f.BoolVarP(&o.yes, "yes", "y", false, "apply without asking")
 		f.BoolVar(&o.skipPreview, "skip-preview", false, "do not show the plan before applying")
-		f.IntVar(&o.parallel, "parallel", engine.DefaultParallel, "how many steps may run at once")
+		o.parallel = engine.DefaultParallel
+		f.Var((*positiveInt)(&o.parallel), "parallel", "how many steps may run at once")
 		f.StringVarP(&o.message, "message", "m", "", "a message recorded in history")
 		f.BoolVar(&o.continueOnError, "continue-on-error", false, "keep going past a failed step (its dependents are skipped)")
 	}

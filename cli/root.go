@@ -51,9 +51,32 @@ func Main() int {
 		Terminal:   term.IsTerminal(int(os.Stdout.Fd())),
 		InTerminal: term.IsTerminal(int(os.Stdin.Fd())),
 	}
+	now, err := clock(os.LookupEnv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "error: %v\n", err)
+		return ExitUsage
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, os.Args[1:], io, Env{Lookup: os.LookupEnv, HomeDir: home, Cwd: cwd, Now: time.Now})
+	return Run(ctx, os.Args[1:], io, Env{Lookup: os.LookupEnv, HomeDir: home, Cwd: cwd, Now: now})
+}
+
+// clock is the CLI's clock: time.Now, unless the test hook is on
+// (PLINTH_TEST_CLOCK=1 and PLINTH_NOW set), which starts the clock at
+// PLINTH_NOW so end-to-end tests can age review stacks past their ttl. It
+// is read here only, never by Run, so embedding the CLI cannot turn it on.
+func clock(lookup func(string) (string, bool)) (func() time.Time, error) {
+	on, _ := lookup("PLINTH_TEST_CLOCK")
+	at, _ := lookup("PLINTH_NOW")
+	if on != "1" || at == "" {
+		return time.Now, nil
+	}
+	base, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return nil, fmt.Errorf("PLINTH_NOW=%q is not an RFC 3339 time like 2030-01-02T15:04:05Z", at)
+	}
+	start := time.Now()
+	return func() time.Time { return base.Add(time.Since(start)) }, nil
 }
 
 // Run runs the CLI with the given arguments, streams and environment.
@@ -84,7 +107,7 @@ func Run(ctx context.Context, args []string, streams IOStreams, env Env) int {
 		strings.HasPrefix(err.Error(), "required flag") {
 		code = ExitUsage
 	}
-	fmt.Fprintf(streams.Err, "error: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(streams.Err, "error: %s\n", oneLine(elideLongWords(err.Error())))
 	return code
 }
 
@@ -126,7 +149,7 @@ func newRootCmd(a *app) *cobra.Command {
 	f := root.PersistentFlags()
 	f.StringVarP(&a.flags.stack, "stack", "s", "", "the stack to work on")
 	f.StringVarP(&a.flags.cwd, "cwd", "C", "", "run as if started in `DIR`")
-	f.DurationVar(&a.flags.lockWait, "lock-wait", 0, "wait this long for a held lock instead of failing")
+	f.Var((*waitDuration)(&a.flags.lockWait), "lock-wait", "wait this long for a held lock instead of failing")
 	f.BoolVar(&a.flags.nonInteractive, "non-interactive", false, "never prompt")
 	f.StringVar(&a.flags.color, "color", "auto", "colour output: always, never or auto")
 	f.StringVar(&a.flags.backend, "backend", "", "state backend `URL`")
@@ -135,6 +158,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newVersionCmd(a), newNewCmd(a), newLoginCmd(a), newLogoutCmd(a), newWhoamiCmd(a),
 		newStackCmd(a), newConfigCmd(a), newPreviewCmd(a), newUpCmd(a), newRefreshCmd(a),
 		newDestroyCmd(a), newImportCmd(a), newStateCmd(a), newCancelCmd(a), newRollbackCmd(a), newCICmd(a), newDeployCmd(a),
+		newReviewCmd(a),
 	)
 	return root
 }

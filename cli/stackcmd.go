@@ -33,6 +33,13 @@ type stackInitOptions struct {
 	name            string
 	secretsProvider string
 	copyFrom        string
+	// recipients are the age recipients of a new key (none: the current
+	// identity).
+	recipients []string
+	// tags are written to the new stack before its stack file.
+	tags map[string]string
+	// keepSelection leaves the selected stack as it was.
+	keepSelection bool
 }
 
 func newStackInitCmd(a *app) *cobra.Command {
@@ -52,7 +59,12 @@ func newStackInitCmd(a *app) *cobra.Command {
 }
 
 func (a *app) stackInit(ctx context.Context, o *stackInitOptions) error {
-	defer a.close()
+	// Close the backend only if this call opens it: deploy creates review
+	// stacks through here and goes on using its open backend (closing it
+	// is a no-op for file:// but ends a postgres pool or an s3 bucket).
+	if a.be == nil {
+		defer a.close()
+	}
 	if err := validStackName(o.name); err != nil {
 		return err
 	}
@@ -94,7 +106,7 @@ func (a *app) stackInit(ctx context.Context, o *stackInitOptions) error {
 		}
 	} else {
 		var w secrets.Wrapped
-		w, key, err = secrets.NewKey(ctx, o.secretsProvider, nil, a.secretsEnv())
+		w, key, err = secrets.NewKey(ctx, o.secretsProvider, o.recipients, a.secretsEnv())
 		if err != nil {
 			return withCode(exitCode(err), fmt.Errorf("creating the key of stack %s: %w", o.name, err))
 		}
@@ -115,11 +127,18 @@ func (a *app) stackInit(ctx context.Context, o *stackInitOptions) error {
 		}
 		return err
 	}
+	if len(o.tags) > 0 {
+		if _, err := b.WriteTags(ctx, backend.WriteTagsRequest{Ref: s.Ref, Tags: o.tags}); err != nil {
+			return err
+		}
+	}
 	if err := a.writeStackFile(o.name, f); err != nil {
 		return err
 	}
-	if err := a.selectStack(o.name); err != nil {
-		return err
+	if !o.keepSelection {
+		if err := a.selectStack(o.name); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(a.io.Out, "Created stack %s in %s\nStack file: Plinth.%s.yaml\n", o.name, b.URL(), o.name)
 	return nil
@@ -506,8 +525,8 @@ func newStackImportCmd(a *app) *cobra.Command {
 			var err error
 			if file == "" || file == "-" {
 				data, err = io.ReadAll(io.LimitReader(a.io.In, 512<<20))
-			} else {
-				data, err = os.ReadFile(file)
+			} else if data, err = os.ReadFile(file); err != nil {
+				return withCode(ExitUsage, fmt.Errorf("--file: %w", err))
 			}
 			if err != nil {
 				return err

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/plinth-iac/plinth/internal/testservice"
 )
 
 var plinthBin string
@@ -25,7 +27,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building plinth: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := testservice.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -37,6 +39,14 @@ const files = 60
 func project(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
+	writeProgram(t, dir)
+	run(t, dir, nil, 0, "stack", "init", "dev")
+	return dir
+}
+
+// writeProgram writes project's Plinth.yaml into dir.
+func writeProgram(t *testing.T, dir string) {
+	t.Helper()
 	var b strings.Builder
 	b.WriteString("name: crash\nruntime: yaml\nresources:\n  suffix:\n    type: random:String\n    properties: {length: 4, special: false, upper: false}\n")
 	for d := 0; d < 4; d++ {
@@ -48,18 +58,16 @@ func project(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(dir, "Plinth.yaml"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run(t, dir, nil, 0, "stack", "init", "dev")
-	return dir
 }
 
 // run runs plinth in dir and checks its exit code (-1: any non-zero, -2:
-// killed by a signal).
+// killed by a signal). env comes last, so it can replace the defaults
+// (PLINTH_BACKEND_URL: another backend).
 func run(t *testing.T, dir string, env []string, want int, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(plinthBin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PLINTH_HOME="+filepath.Join(dir, ".home"), "PLINTH_BACKEND_URL=file://"+filepath.Join(dir, ".state"), "PLINTH_CI=false", "CI=")
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = plinthEnv(dir, env)
 	out, err := cmd.CombinedOutput()
 	got := 0
 	var ee *exec.ExitError
@@ -76,6 +84,13 @@ func run(t *testing.T, dir string, env []string, want int, args ...string) strin
 		t.Fatalf("plinth %s exited %d, want %d:\n%s", strings.Join(args, " "), got, want, out)
 	}
 	return string(out)
+}
+
+// plinthEnv is the environment run gives plinth in dir: its own home and
+// file backend under dir, no CI, then env.
+func plinthEnv(dir string, env []string) []string {
+	e := append(os.Environ(), "PLINTH_HOME="+filepath.Join(dir, ".home"), "PLINTH_BACKEND_URL=file://"+filepath.Join(dir, ".state"), "PLINTH_CI=false", "CI=")
+	return append(e, env...)
 }
 
 // onDisk lists the files under out/.
@@ -107,9 +122,10 @@ type exported struct {
 	} `json:"pending"`
 }
 
-func export(t *testing.T, dir string) exported {
+// export runs plinth stack export; env as for run.
+func export(t *testing.T, dir string, env ...string) exported {
 	t.Helper()
-	out := run(t, dir, nil, 0, "stack", "export")
+	out := run(t, dir, env, 0, "stack", "export")
 	var e exported
 	if err := json.Unmarshal([]byte(out), &e); err != nil {
 		t.Fatalf("stack export is not JSON: %v\n%s", err, out)
@@ -118,10 +134,10 @@ func export(t *testing.T, dir string) exported {
 }
 
 // checkKnown asserts that every file on disk is in state or pending: the
-// promise "nothing that was created is forgotten".
-func checkKnown(t *testing.T, dir string) {
+// promise "nothing that was created is forgotten". env as for run.
+func checkKnown(t *testing.T, dir string, env ...string) {
 	t.Helper()
-	e := export(t, dir)
+	e := export(t, dir, env...)
 	known := map[string]bool{}
 	for _, r := range e.Resources {
 		known[r.ID] = true
@@ -143,15 +159,16 @@ func checkKnown(t *testing.T, dir string) {
 	}
 }
 
-// checkConverged asserts that state and the disk match the program.
-func checkConverged(t *testing.T, dir string) {
+// checkConverged asserts that state and the disk match the program. env
+// as for run.
+func checkConverged(t *testing.T, dir string, env ...string) {
 	t.Helper()
-	run(t, dir, nil, 0, "preview", "--expect-no-changes")
+	run(t, dir, env, 0, "preview", "--expect-no-changes")
 	disk := onDisk(t, dir)
 	if len(disk) != files {
 		t.Fatalf("%d files on disk, want %d: %v", len(disk), files, disk)
 	}
-	e := export(t, dir)
+	e := export(t, dir, env...)
 	if len(e.Pending) != 0 {
 		t.Fatalf("pending operations left: %v", e.Pending)
 	}

@@ -155,7 +155,6 @@ func files(dir string) []string {
 	return out
 }
 
-
 func TestCreateUpdateReplaceDelete(t *testing.T) {
 	r := newRun(t)
 	goals := []GoalResource{

@@ -103,7 +103,7 @@ type Step struct {
 	// Meta marks a same step whose inputs are unchanged but whose
 	// state-only settings (protect, retainOnDelete, dependencies) changed:
 	// nothing is called, but state must record it.
-	Meta bool
+	Meta  bool
 	index int
 }
 
@@ -262,18 +262,24 @@ func topo(goals []GoalResource) ([]*GoalResource, error) {
 
 // targetSet returns the targets plus every resource that depends on one,
 // by name, using the program's dependencies (for up) or state's (for
-// destroy).
-func targetSet(targets []resource.URN, deps map[string][]string) (map[string]bool, error) {
+// destroy). types gives each name's type. A target written as a URN must
+// be this stack's URN of that resource: the name alone could pick a
+// resource the URN does not mean (another stack's, or another type's).
+func (p *Plan) targetSet(targets []resource.URN, deps map[string][]string, types map[string]string) (map[string]bool, error) {
 	if len(targets) == 0 {
 		return nil, nil
 	}
 	set := map[string]bool{}
 	for _, t := range targets {
-		_, _, _, name, err := t.Parts()
+		stack, project, typ, name, err := t.Parts()
 		if err != nil {
 			name = string(t) // a bare name is accepted too
 		}
-		if _, ok := deps[name]; !ok {
+		_, ok := deps[name]
+		if ok && err == nil && (stack != p.Stack || project != p.Project || typ != types[name]) {
+			return nil, &PlanError{Msg: fmt.Sprintf("--target %s: no such resource in this stack (did you mean %s?)", t, resource.NewURN(p.Stack, p.Project, types[name], name))}
+		}
+		if !ok {
 			return nil, &PlanError{Msg: fmt.Sprintf("--target %s: no such resource in this stack", t)}
 		}
 		set[name] = true
@@ -307,15 +313,18 @@ func (p *Plan) planUpdate(ctx context.Context, targets []resource.URN) error {
 		}
 	}
 	depNames := map[string][]string{}
+	types := map[string]string{}
 	for _, g := range goals {
 		depNames[g.Name] = g.Deps
+		types[g.Name] = g.Type
 	}
 	for _, r := range p.snapshot.Resources {
 		if _, ok := depNames[r.URN.Name()]; !ok {
 			depNames[r.URN.Name()] = nil
+			types[r.URN.Name()] = r.Type
 		}
 	}
-	only, err := targetSet(targets, depNames)
+	only, err := p.targetSet(targets, depNames, types)
 	if err != nil {
 		return err
 	}
@@ -661,14 +670,16 @@ func (p *Plan) replaced(r *state.Resource) bool {
 
 func (p *Plan) planDestroy(targets []resource.URN) error {
 	deps := map[string][]string{}
+	types := map[string]string{}
 	for _, r := range p.snapshot.Resources {
 		var ds []string
 		for _, d := range r.Dependencies {
 			ds = append(ds, d.Name())
 		}
 		deps[r.URN.Name()] = append(deps[r.URN.Name()], ds...)
+		types[r.URN.Name()] = r.Type
 	}
-	only, err := targetSet(targets, deps)
+	only, err := p.targetSet(targets, deps, types)
 	if err != nil {
 		return err
 	}

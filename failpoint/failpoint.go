@@ -11,8 +11,11 @@
 //   - enospc: the point returns an error wrapping syscall.ENOSPC.
 //
 // Points in the code: journal.append, journal.appended, checkpoint.write,
-// snapshot.write, journal.reset, rotation.state, provider.create,
-// provider.created, provider.delete.
+// snapshot.write, journal.reset, provider.create, provider.created,
+// provider.delete, and the key rotation's rotation.file (after the stack
+// file with the new key is written), rotation.checkpoint (after each
+// version is re-encrypted) and rotation.done (after the new version is
+// recorded, before previouskeys is removed).
 package failpoint
 
 import (

@@ -410,7 +410,9 @@ func (l *loader) checkName(what, name string, p position) bool {
 		if strings.Contains(name, ":") && what == "config key" {
 			hint = " (provider config like pkg:key is set per stack with plinth config set, not declared here)"
 		}
-		l.errs.add(p, "%s name %q must be letters, digits, '_', '.' and '-' only%s", what, name, hint)
+		// %+q: a homoglyph (Cyrillic а for a) or a bidi control shows as
+		// the escape it is, not as the letter it imitates.
+		l.errs.add(p, "%s name %+q must be letters, digits, '_', '.' and '-' only%s", what, name, hint)
 	case name == "plinth" || strings.HasPrefix(name, "plinth."):
 		l.errs.add(p, "%s name %q is reserved: ${plinth.…} names the stack, project and directory", what, name)
 	default:

@@ -194,11 +194,29 @@ func yamlError(file string, data []byte, err error) *Error {
 	if line < 1 {
 		line = 1
 	}
+	hint := longKeyHint(data, line, msg)
 	msg = "YAML: " + msg
-	if hint := flowTemplateHint(data, line); hint != "" {
-		msg += hint
+	if hint == "" {
+		hint = flowTemplateHint(data, line)
 	}
+	msg += hint
 	return &Error{File: file, Line: line, Col: 1, Msg: oneLine(msg)}
+}
+
+// maxYAMLKey is the longest map key YAML allows without "? " before it.
+const maxYAMLKey = 1024
+
+// longKeyHint explains yaml.v3's message for a key over maxYAMLKey
+// characters, which says nothing about length.
+func longKeyHint(data []byte, line int, msg string) string {
+	if msg != "mapping values are not allowed in this context" && msg != "could not find expected ':'" {
+		return ""
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) || utf8.RuneCount(bytes.TrimSpace(lines[line-1])) <= maxYAMLKey {
+		return ""
+	}
+	return fmt.Sprintf(" (a key on this line is longer than YAML's limit of %d characters; names are at most %d)", maxYAMLKey, maxNameLen)
 }
 
 // flowTemplateHint explains the most common YAML error in programs: an

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -228,7 +229,11 @@ func unexpected(s string, i int, want string) error {
 	} else if r == ':' || r == '/' || r == '@' {
 		hint = ` (quote keys with other characters: ["a:b"])`
 	}
-	return &templateError{i, fmt.Sprintf("unexpected %q in ${…}, want %s%s", r, want, hint)}
+	what := fmt.Sprintf("%q", r)
+	if r > unicode.MaxASCII {
+		what += fmt.Sprintf(" (%U)", r) // a homoglyph of an ASCII letter looks like one
+	}
+	return &templateError{i, fmt.Sprintf("unexpected %s in ${…}, want %s%s", what, want, hint)}
 }
 
 // scanName scans [A-Za-z0-9_-]* from i.

@@ -87,7 +87,7 @@ func TestParseTemplateErrors(t *testing.T) {
 		{`${a["\n"]}`, 5, `unknown escape \n in quoted key (only \\, \" and \' are allowed)`},
 		{"${a[99999999999]}", 4, "index 99999999999 is too large"},
 		{"${a:b}", 3, `unexpected ':' in ${…}, want '.', '[' or '}' (quote keys with other characters: ["a:b"])`},
-		{"${é}", 2, `unexpected 'é' in ${…}, want a name`},
+		{"${é}", 2, `unexpected 'é' (U+00E9) in ${…}, want a name`},
 	}
 	for _, tt := range tests {
 		_, err := parseTemplate(tt.in)

@@ -107,7 +107,7 @@ func FromJSON(v any, dec Decrypter) (any, error) {
 		for i, e := range t {
 			r, err := FromJSON(e, dec)
 			if err != nil {
-				return nil, err
+				return nil, ErrorAt("["+strconv.Itoa(i)+"]", err)
 			}
 			out[i] = r
 		}
@@ -141,13 +141,39 @@ func FromJSON(v any, dec Decrypter) (any, error) {
 		for k, e := range t {
 			r, err := FromJSON(e, dec)
 			if err != nil {
-				return nil, err
+				return nil, ErrorAt(k, err)
 			}
 			out[k] = r
 		}
 		return out, nil
 	}
 	return nil, fmt.Errorf("unexpected %T in stored value", v)
+}
+
+// PathError is an error at a place inside a value: FromJSON reports which
+// property holds a secret that failed to decrypt, so that a message names
+// it. Path is like "password", "tags.team" or "hosts[0]". Unwrap gives the
+// cause (errors.Is finds secrets.ErrTampered through it).
+type PathError struct {
+	Path string
+	Err  error
+}
+
+func (e *PathError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+func (e *PathError) Unwrap() error { return e.Err }
+
+// ErrorAt places err at seg, a map key or a list index ("[2]"), in front
+// of whatever path err already has.
+func ErrorAt(seg string, err error) error {
+	pe, ok := err.(*PathError)
+	if !ok {
+		return &PathError{Path: seg, Err: err}
+	}
+	if strings.HasPrefix(pe.Path, "[") {
+		return &PathError{Path: seg + pe.Path, Err: pe.Err}
+	}
+	return &PathError{Path: seg + "." + pe.Path, Err: pe.Err}
 }
 
 // Encrypted is a secret's ciphertext, kept as is when state is read without

@@ -97,3 +97,35 @@ func TestURN(t *testing.T) {
 		}
 	}
 }
+
+// TestFromJSONNamesTheFailingSecret: a secret that does not decrypt is
+// reported with its path inside the value, and the cause stays in the
+// chain.
+func TestFromJSONNamesTheFailingSecret(t *testing.T) {
+	bad := map[string]any{SecretKey: "not-ours"}
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"top", map[string]any{"password": bad}, "password: tampered"},
+		{"nested", map[string]any{"db": map[string]any{"users": []any{"a", bad}}}, "db.users[1]: tampered"},
+		{"list of lists", []any{[]any{bad}}, "[0][0]: tampered"},
+		{"malformed", map[string]any{"k": map[string]any{SecretKey: 3}}, "k: malformed secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromJSON(tt.v, xorCrypter{})
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("FromJSON error = %v, want it to start %q", err, tt.want)
+			}
+			var pe *PathError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v is not a *PathError", err)
+			}
+			if got := ErrorAt("inputs", err).Error(); !strings.HasPrefix(got, "inputs.") && !strings.HasPrefix(got, "inputs[") {
+				t.Errorf("ErrorAt(inputs, err) = %q, want it to start with inputs", got)
+			}
+		})
+	}
+}

@@ -83,7 +83,7 @@ func parseIdentity(data []byte, source string) (identity, error) {
 	text := strings.TrimSpace(strings.ReplaceAll(string(data), "\r\n", "\n"))
 	ids, err := age.ParseIdentities(strings.NewReader(text))
 	if err != nil {
-		return identity{}, errorf(ErrNoIdentity, "the age identity in %s is not valid: %v", source, err)
+		return identity{}, errorf(ErrNoIdentity, "the age identity in %s is not valid: %s", source, identityProblem(text))
 	}
 	id := identity{ids: ids, source: source}
 	for _, i := range ids {
@@ -97,6 +97,34 @@ func parseIdentity(data []byte, source string) (identity, error) {
 		}
 	}
 	return id, nil
+}
+
+// identityProblem says, in one phrase that quotes none of it, what is
+// wrong with identity text age refused. (age's own messages name its parser
+// states.)
+func identityProblem(text string) string {
+	n := 0
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		n++
+		if !strings.HasPrefix(strings.ToUpper(line), "AGE-SECRET-KEY-") {
+			return fmt.Sprintf("line %d is not an age secret key (AGE-SECRET-KEY-1…)", i+1)
+		}
+		if _, err := age.ParseX25519Identity(line); err == nil {
+			continue
+		}
+		if _, err := age.ParseHybridIdentity(line); err == nil {
+			continue
+		}
+		return fmt.Sprintf("line %d is a damaged or truncated age secret key", i+1)
+	}
+	if n == 0 {
+		return "it holds no age secret key"
+	}
+	return "it is not in age's identity format"
 }
 
 // createIdentity generates an X25519 identity and stores it at path, mode
@@ -236,8 +264,10 @@ func openAge(w Wrapped, env Env) ([]byte, error) {
 	}
 	// Parse the header first, so that garbage is reported as malformed and
 	// every later failure is about keys or authentication.
+	// age's messages describe its parser; the user needs to know which
+	// value is damaged, so they are not passed on.
 	if _, err := age.ExtractHeader(bytes.NewReader(data)); err != nil {
-		return nil, errorf(ErrMalformed, "the stack's encryptedkey is not an age file: %v", err)
+		return nil, errorf(ErrMalformed, "the stack's encryptedkey is damaged: it is not an age file")
 	}
 	id, err := loadIdentity(env)
 	if err != nil {
@@ -251,11 +281,11 @@ func openAge(w Wrapped, env Env) ([]byte, error) {
 	case errors.As(err, &noMatch):
 		return nil, errorf(ErrAccess, "none of these identities (%s) is a recipient of this stack", strings.Join(id.recipients, ", "))
 	case err != nil:
-		return nil, errorf(ErrTampered, "the stack's encryptedkey failed authentication: %v", err)
+		return nil, errorf(ErrTampered, "the stack's encryptedkey failed authentication: it was modified")
 	}
 	raw, err := io.ReadAll(io.LimitReader(r, keySize+1))
 	if err != nil {
-		return nil, errorf(ErrTampered, "the stack's encryptedkey failed authentication: %v", err)
+		return nil, errorf(ErrTampered, "the stack's encryptedkey failed authentication: it was modified")
 	}
 	if len(raw) != keySize {
 		clear(raw)

@@ -195,6 +195,31 @@ func TestAgeIdentitySources(t *testing.T) {
 	}
 }
 
+// TestAgeIdentityProblems: an identity age refuses is described in words,
+// with the line, never with age's parser messages or the key text.
+func TestAgeIdentityProblems(t *testing.T) {
+	a := mustIdentity(t)
+	good := a.String()
+	tests := []struct {
+		name, text, want string
+	}{
+		{"not a key", "hello world", "line 1 is not an age secret key (AGE-SECRET-KEY-1…)"},
+		{"public key given", "# mine\n" + a.Recipient().String(), "line 2 is not an age secret key"},
+		{"truncated key", good[:len(good)-4], "line 1 is a damaged or truncated age secret key"},
+		{"second line bad", good + "\n\nAGE-SECRET-KEY-1BROKEN", "line 3 is a damaged or truncated age secret key"},
+		{"only comments", "# nothing here\n", "it holds no age secret key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := CurrentRecipient(testEnv(t, map[string]string{envAgeKey: tt.text}))
+			assertErr(t, err, ErrNoIdentity, good, "BROKEN")
+			if want := "the age identity in " + envAgeKey + " is not valid: " + tt.want; !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("error = %q, want it to start %q", err, want)
+			}
+		})
+	}
+}
+
 func TestAgeNoHomeDir(t *testing.T) {
 	_, err := CurrentRecipient(Env{})
 	assertErr(t, err, ErrNoIdentity)

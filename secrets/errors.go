@@ -23,6 +23,10 @@ var (
 	// cannot even be parsed was changed or corrupted, and callers that only
 	// know ErrTampered (for the exit code) treat it right.
 	ErrMalformed = errors.New("malformed encrypted data")
+	// ErrUnknownProvider means a secrets provider name (from a flag or a
+	// stack file) is not one this version of Plinth knows: bad input, not
+	// a failure to decrypt.
+	ErrUnknownProvider = errors.New("unknown secrets provider")
 )
 
 // kindError gives an error a sentinel kind without putting the sentinel's

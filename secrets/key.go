@@ -276,5 +276,5 @@ func providerKind(p string) (string, error) {
 			return "kms", nil
 		}
 	}
-	return "", fmt.Errorf("unknown secrets provider %s (want age, passphrase, or an awskms://, gcpkms://, azurekeyvault://, hashivault:// or base64key:// URL)", redactProvider(p))
+	return "", errorf(ErrUnknownProvider, "unknown secrets provider %s (want age, passphrase, or an awskms://, gcpkms://, azurekeyvault://, hashivault:// or base64key:// URL)", redactProvider(p))
 }

@@ -170,6 +170,13 @@ func TestUnknownProvider(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Errorf("error %q does not say %q", err, tt.wantMsg)
 			}
+			if !errors.Is(err, ErrUnknownProvider) {
+				t.Errorf("NewKey error %v is not ErrUnknownProvider", err)
+			}
+			_, err = Open(ctx, Wrapped{Provider: tt.provider, EncryptedKey: "AAAA"}, env)
+			if tt.provider != "" && !errors.Is(err, ErrUnknownProvider) {
+				t.Errorf("Open error %v is not ErrUnknownProvider", err)
+			}
 		})
 	}
 }

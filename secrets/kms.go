@@ -79,6 +79,11 @@ func openKMS(ctx context.Context, w Wrapped) ([]byte, error) {
 	return raw, nil
 }
 
+// RedactProvider shows a secrets provider fit to print: the name of age
+// and passphrase, a KMS URL without user info and query, and nothing of a
+// base64key:// key or of an age secret key pasted by mistake.
+func RedactProvider(p string) string { return redactProvider(p) }
+
 // redactProvider names a provider in an error message without what could
 // be secret in it: a base64key:// URL is a key, and other URLs may carry
 // credentials in user info or query parameters.

@@ -45,6 +45,14 @@ func (s *Stack) Open(ctx context.Context, op string) (*Session, error) {
 		return nil, err
 	}
 	sess := &Session{stack: s, held: held}
+	if s.Rekey != nil {
+		c, err := s.Rekey(ctx)
+		if err != nil {
+			held.Release(context.WithoutCancel(ctx))
+			return nil, err
+		}
+		s.Crypter = c
+	}
 	if err := sess.prepare(ctx); err != nil {
 		held.Release(context.WithoutCancel(ctx))
 		return nil, err

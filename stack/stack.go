@@ -30,6 +30,11 @@ type Stack struct {
 	// Crypter is the stack's data key; nil when it could not be opened
 	// (commands that need secrets fail, others still work).
 	Crypter Crypter
+	// Rekey, when set, is called by Open once the lock is held and before
+	// state is read; what it returns replaces Crypter. The key may have
+	// been rotated while Open waited for the lock, and state must not be
+	// written under a key that was rotated away.
+	Rekey func(ctx context.Context) (Crypter, error)
 	// Providers serve the stack's resources.
 	Providers *provider.Registry
 	Now       func() time.Time
@@ -104,7 +109,7 @@ func (s *Stack) readSnapshot(ctx context.Context, dec resource.Decrypter) (*stat
 	var p pointer
 	if json.Unmarshal(r.Data, &p) == nil && p.Checkpoint > 0 {
 		if p.Version != state.SnapshotVersion {
-			return nil, fmt.Errorf("state format version %d is not supported by this plinth (it reads version %d); upgrade plinth", p.Version, state.SnapshotVersion)
+			return nil, s.stateErr(fmt.Errorf("state format version %d is not supported by this plinth (it reads version %d); upgrade plinth", p.Version, state.SnapshotVersion))
 		}
 		c, err := s.Backend.ReadCheckpoint(ctx, backend.ReadCheckpointRequest{Ref: s.Ref, Version: p.Checkpoint})
 		if err != nil {
@@ -112,7 +117,7 @@ func (s *Stack) readSnapshot(ctx context.Context, dec resource.Decrypter) (*stat
 		}
 		snap, err := state.Decode(c.Data, dec)
 		if err != nil {
-			return nil, s.stateErr(err)
+			return nil, s.stateErr(fmt.Errorf("version %d, the current state: %w", p.Checkpoint, err))
 		}
 		if snap.Lineage != p.Lineage {
 			return nil, fmt.Errorf("state is damaged: the current snapshot names lineage %s but checkpoint %d has %s", p.Lineage, p.Checkpoint, snap.Lineage)
@@ -169,10 +174,10 @@ func (s *Stack) History(ctx context.Context) ([]*state.Update, error) {
 		return nil, err
 	}
 	out := make([]*state.Update, 0, len(r.Records))
-	for _, rec := range r.Records {
+	for i, rec := range r.Records {
 		u, err := state.DecodeUpdate(rec)
 		if err != nil {
-			return nil, err
+			return nil, s.stateErr(fmt.Errorf("%w (record %d of %d)", err, i+1, len(r.Records)))
 		}
 		out = append(out, u)
 	}
@@ -215,13 +220,18 @@ func (s *Stack) lock(ctx context.Context, op string) (*backend.Held, error) {
 // record writes snap as a new version with history record u, then makes
 // it current and resets the journal.
 func (s *Stack) record(ctx context.Context, snap *state.Snapshot, u *state.Update) error {
-	hist, err := s.History(ctx)
+	// The next version is one past the highest recorded. A history record
+	// that does not decode is skipped rather than fatal: by now the
+	// operation has happened and must be recorded, and a version number
+	// guessed too low is corrected below (ErrExists), since checkpoints are
+	// create-only.
+	r, err := s.Backend.ListHistory(ctx, backend.ListHistoryRequest{Ref: s.Ref})
 	if err != nil {
 		return err
 	}
-	v := 1
-	for _, h := range hist {
-		if h.Version >= v {
+	v := len(r.Records) + 1
+	for _, rec := range r.Records {
+		if h, err := state.DecodeUpdate(rec); err == nil && h.Version >= v {
 			v = h.Version + 1
 		}
 	}

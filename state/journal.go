@@ -142,13 +142,13 @@ func DecodeEntry(data []byte, dec resource.Decrypter) (*Entry, error) {
 	}
 	var err error
 	if e.Inputs, err = resource.MapFromJSON(j.Inputs, dec); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", j.URN, resource.ErrorAt("inputs", err))
 	}
 	if e.Outputs, err = resource.MapFromJSON(j.Outputs, dec); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", j.URN, resource.ErrorAt("outputs", err))
 	}
 	if e.StackOutputs, err = resource.MapFromJSON(j.StackOutputs, dec); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("stack outputs: %w", err)
 	}
 	return e, nil
 }

@@ -154,18 +154,18 @@ func encodeResource(r *Resource, enc resource.Encrypter) (resourceJSON, error) {
 
 func decodeResource(rj resourceJSON, dec resource.Decrypter) (*Resource, error) {
 	if rj.URN == "" {
-		return nil, fmt.Errorf("a resource has no urn")
+		return nil, fmt.Errorf("state is damaged: a resource has no urn")
 	}
 	if _, _, _, _, err := rj.URN.Parts(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("state is damaged: %w", err)
 	}
 	in, err := resource.MapFromJSON(rj.Inputs, dec)
 	if err != nil {
-		return nil, fmt.Errorf("%s inputs: %w", rj.URN, err)
+		return nil, fmt.Errorf("%s: %w", rj.URN, resource.ErrorAt("inputs", err))
 	}
 	out, err := resource.MapFromJSON(rj.Outputs, dec)
 	if err != nil {
-		return nil, fmt.Errorf("%s outputs: %w", rj.URN, err)
+		return nil, fmt.Errorf("%s: %w", rj.URN, resource.ErrorAt("outputs", err))
 	}
 	r := &Resource{
 		URN: rj.URN, Type: rj.Type, ID: rj.ID, Inputs: in, Outputs: out,
@@ -202,7 +202,7 @@ func Decode(data []byte, dec resource.Decrypter) (*Snapshot, error) {
 	for _, rj := range j.Resources {
 		r, err := decodeResource(rj, dec)
 		if err != nil {
-			return nil, fmt.Errorf("state is damaged: %w", err)
+			return nil, err
 		}
 		s.Resources = append(s.Resources, r)
 	}
@@ -212,7 +212,7 @@ func Decode(data []byte, dec resource.Decrypter) (*Snapshot, error) {
 	for _, pj := range j.Pending {
 		in, err := resource.MapFromJSON(pj.Inputs, dec)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", pj.URN, err)
+			return nil, fmt.Errorf("%s (pending): %w", pj.URN, resource.ErrorAt("inputs", err))
 		}
 		s.Pending = append(s.Pending, &Pending{Op: pj.Op, URN: pj.URN, Type: pj.Type, ID: pj.ID, Inputs: in, Started: fromMillis(pj.Started)})
 	}

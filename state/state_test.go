@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,47 @@ func TestUpdateRoundTrip(t *testing.T) {
 	}
 	if _, err := DecodeUpdate([]byte(`{"format":2}`)); err == nil {
 		t.Error("future format accepted")
+	}
+}
+
+type refusingCrypter struct{ prefixCrypter }
+
+func (refusingCrypter) Decrypt(string) ([]byte, error) { return nil, errRefused }
+
+var errRefused = errors.New("secret value failed authentication")
+
+// TestDecodeNamesTheFailingSecret: a secret in state that does not decrypt
+// is named by resource and property (or stack output), and the cause stays
+// in the chain for the exit code.
+func TestDecodeNamesTheFailingSecret(t *testing.T) {
+	secret := resource.PropertyMap{"tags": map[string]any{"team": resource.Secret{Value: "pw"}}}
+	tests := []struct {
+		name string
+		snap *Snapshot
+		want string
+	}{
+		{"input", &Snapshot{Lineage: "l", Resources: []*Resource{{URN: urn("a"), Type: "core:Data", Inputs: secret}}},
+			string(urn("a")) + ": inputs.tags.team: secret value failed authentication"},
+		{"output", &Snapshot{Lineage: "l", Resources: []*Resource{{URN: urn("a"), Type: "core:Data", Outputs: secret}}},
+			string(urn("a")) + ": outputs.tags.team: secret value failed authentication"},
+		{"stack output", &Snapshot{Lineage: "l", Outputs: secret},
+			"stack outputs: tags.team: secret value failed authentication"},
+		{"pending", &Snapshot{Lineage: "l", Pending: []*Pending{{Op: OpCreate, URN: urn("c"), Type: "core:Data", Inputs: secret}}},
+			string(urn("c")) + " (pending): inputs.tags.team: secret value failed authentication"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := Encode(tt.snap, prefixCrypter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Decode(data, refusingCrypter{})
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("Decode error = %v, want %q", err, tt.want)
+			}
+			if !errors.Is(err, errRefused) {
+				t.Errorf("Decode error %v does not wrap the Decrypter's error", err)
+			}
+		})
 	}
 }

@@ -6,10 +6,11 @@ import (
 	"github.com/plinth-iac/plinth/secrets"
 )
 
-// keyPreviousKeys holds the stack's earlier data keys after a rotation,
-// each wrapped to the current recipients only: state versions written
-// before the rotation stay readable by whoever has access now, and by
-// nobody whose access was revoked.
+// keyPreviousKeys holds, while a key rotation is unfinished, the data keys
+// it replaces, each wrapped to the new recipients or provider only: state
+// not yet re-encrypted stays readable by whoever has access now, and by
+// nobody whose access was revoked. The rotation removes it when every
+// version is under the new key (see "Rotation" in docs/secrets.md).
 const keyPreviousKeys = "previouskeys"
 
 func (f *StackFile) checkPreviousKeys(v *yaml.Node) error {
@@ -45,7 +46,8 @@ func (f *StackFile) checkPreviousKeys(v *yaml.Node) error {
 	return nil
 }
 
-// PreviousKeys returns the stack's earlier data keys, newest first.
+// PreviousKeys returns the data keys an unfinished rotation replaces,
+// newest first; none when no rotation is unfinished.
 func (f *StackFile) PreviousKeys() []secrets.Wrapped {
 	n := f.top(keyPreviousKeys)
 	if n == nil || n.Kind != yaml.SequenceNode {

@@ -28,6 +28,18 @@ const (
 	keyConfig          = "config"
 )
 
+// TooLargeError is a stack file over MaxStackFileSize: ParseStackFile
+// returns it for a file read, Bytes for a file that an edit (a huge config
+// value) would make too large to read back.
+type TooLargeError struct {
+	Path string
+	Size int
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s: stack file too large (%d bytes; the limit is %d)", e.Path, e.Size, MaxStackFileSize)
+}
+
 // ParseError is an error at a place in a stack file. Its message is one
 // line: "path:line:col: message".
 type ParseError struct {
@@ -68,7 +80,7 @@ func newStr(s string) *yaml.Node {
 // It checks everything up front, so that later reads cannot fail.
 func ParseStackFile(path string, data []byte) (*StackFile, error) {
 	if len(data) > MaxStackFileSize {
-		return nil, fmt.Errorf("%s: stack file too large (%d bytes; the limit is %d)", path, len(data), MaxStackFileSize)
+		return nil, &TooLargeError{Path: path, Size: len(data)}
 	}
 	doc, err := decodeOne(path, data)
 	if err != nil {
@@ -422,6 +434,9 @@ func (f *StackFile) Bytes() ([]byte, error) {
 	}
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("%s: encode: %v", f.path, err)
+	}
+	if buf.Len() > MaxStackFileSize {
+		return nil, &TooLargeError{Path: f.path, Size: buf.Len()}
 	}
 	back, err := ParseStackFile(f.path, buf.Bytes())
 	if err != nil {

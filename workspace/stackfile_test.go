@@ -128,6 +128,24 @@ func TestParseTooLarge(t *testing.T) {
 	}
 }
 
+// An edit that would make the file too large to read back fails with
+// *TooLargeError, so callers can say which value was too big.
+func TestBytesTooLarge(t *testing.T) {
+	f := mustParse(t, "config:\n  web:a: x\n")
+	f.Set("web:big", strings.Repeat("x", MaxStackFileSize))
+	_, err := f.Bytes()
+	var tl *TooLargeError
+	if !errors.As(err, &tl) {
+		t.Fatalf("Bytes error = %v, want *TooLargeError", err)
+	}
+	if tl.Size <= MaxStackFileSize || tl.Path != "Plinth.dev.yaml" {
+		t.Errorf("TooLargeError = %+v, want Plinth.dev.yaml over %d bytes", tl, MaxStackFileSize)
+	}
+	if _, err := ParseStackFile("Plinth.dev.yaml", make([]byte, MaxStackFileSize+1)); !errors.As(err, &tl) {
+		t.Errorf("ParseStackFile error = %v, want *TooLargeError", err)
+	}
+}
+
 func TestParseEmpty(t *testing.T) {
 	for _, src := range []string{"", "# just a comment\n", "~\n", "config:\n"} {
 		f := mustParse(t, src)

@@ -47,6 +47,9 @@
 //   - A cancel request stays on the lock, reported by every RenewLock,
 //     until the lock is released; the next holder starts without one.
 //   - RemoveStack removes the stack's lock too, held or not.
+//   - ReplaceCheckpoint of a version that was never written is ErrNotFound
+//     and creates nothing (an upsert fails); it changes only that
+//     version's snapshot bytes, not its history record.
 //
 // StackSummary.LastUpdate is only required to be zero for a stack with no
 // checkpoint and set for one with checkpoints; which clock sets it is the

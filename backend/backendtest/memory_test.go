@@ -191,6 +191,20 @@ func (m *memoryBackend) ReadCheckpoint(_ context.Context, req backend.ReadCheckp
 	return backend.ReadCheckpointResponse{Data: clone(data)}, nil
 }
 
+func (m *memoryBackend) ReplaceCheckpoint(_ context.Context, req backend.ReplaceCheckpointRequest) (backend.ReplaceCheckpointResponse, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, err := m.stack(req.Ref)
+	if err != nil {
+		return backend.ReplaceCheckpointResponse{}, err
+	}
+	if _, ok := s.checkpoints[req.Version]; !ok {
+		return backend.ReplaceCheckpointResponse{}, fmt.Errorf("version %d: %w", req.Version, backend.ErrNotFound)
+	}
+	s.checkpoints[req.Version] = clone(req.Data)
+	return backend.ReplaceCheckpointResponse{}, nil
+}
+
 func (m *memoryBackend) UpdateHistory(_ context.Context, req backend.UpdateHistoryRequest) (backend.UpdateHistoryResponse, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -57,6 +57,7 @@ func Run(t *testing.T, newBackend func(t *testing.T, now func() time.Time) backe
 		{"JournalBatches", testJournalBatches},
 		{"JournalAppendIsAppend", testJournalAppendIsAppend},
 		{"Checkpoints", testCheckpoints},
+		{"ReplaceCheckpoint", testReplaceCheckpoint},
 		{"History", testHistory},
 		{"Tags", testTags},
 		{"LockHeld", testLockHeld},
@@ -390,6 +391,10 @@ func testMissingStack(t *testing.T, h *harness) {
 				_, err := h.b.ReadCheckpoint(ctx, backend.ReadCheckpointRequest{Ref: ref, Version: 1})
 				return err
 			}},
+			{"ReplaceCheckpoint", func(ctx context.Context) error {
+				_, err := h.b.ReplaceCheckpoint(ctx, backend.ReplaceCheckpointRequest{Ref: ref, Version: 1, Data: []byte("{}")})
+				return err
+			}},
 			{"UpdateHistory", func(ctx context.Context) error {
 				_, err := h.b.UpdateHistory(ctx, backend.UpdateHistoryRequest{Ref: ref, Version: 1, History: []byte("{}")})
 				return err
@@ -662,6 +667,79 @@ func testCheckpoints(t *testing.T, h *harness) {
 	// The snapshot is separate from the checkpoints.
 	if got := mustReadSnapshot(t, h, ref); got != nil {
 		t.Errorf("ReadSnapshot after WriteCheckpoint = %q, want nil", got)
+	}
+}
+
+func mustReplaceCheckpoint(t *testing.T, h *harness, ref backend.Ref, version int, data []byte) {
+	t.Helper()
+	if _, err := h.b.ReplaceCheckpoint(t.Context(), backend.ReplaceCheckpointRequest{Ref: ref, Version: version, Data: data}); err != nil {
+		t.Fatalf("ReplaceCheckpoint(%s, %d): %v", ref, version, err)
+	}
+}
+
+// testReplaceCheckpoint pins what key rotation relies on: an existing
+// checkpoint's bytes are replaced, and nothing else changes — not its
+// history record, not other versions, not the snapshot — and a version that
+// does not exist is ErrNotFound and is not created.
+func testReplaceCheckpoint(t *testing.T, h *harness) {
+	ctx := t.Context()
+	ref, other := h.ref("dev"), h.ref("prod")
+	mustCreate(t, h, ref)
+	mustCreate(t, h, other)
+	mustWriteSnapshot(t, h, ref, []byte(`{"pointer":2}`))
+	mustWriteCheckpoint(t, h, ref, 1, []byte("one"), []byte(`{"version":1}`))
+	mustWriteCheckpoint(t, h, ref, 2, []byte("two"), []byte(`{"version":2}`))
+	mustWriteCheckpoint(t, h, other, 1, []byte("other one"), []byte(`{"version":1,"stack":"prod"}`))
+	before := mustListStacks(t, h, h.project)
+
+	re := []byte("one, re-encrypted\x00\n")
+	mustReplaceCheckpoint(t, h, ref, 1, re)
+	if got := mustReadCheckpoint(t, h, ref, 1); !bytes.Equal(got, re) {
+		t.Errorf("ReadCheckpoint(1) after ReplaceCheckpoint = %q, want %q", got, re)
+	}
+	// Replacing again, with something shorter, leaves no tail of the old.
+	mustReplaceCheckpoint(t, h, ref, 1, []byte("1"))
+	if got := mustReadCheckpoint(t, h, ref, 1); string(got) != "1" {
+		t.Errorf("ReadCheckpoint(1) after a shorter ReplaceCheckpoint = %q, want %q", got, "1")
+	}
+	if got := mustReadCheckpoint(t, h, ref, 2); string(got) != "two" {
+		t.Errorf("ReplaceCheckpoint(1) changed version 2 to %q", got)
+	}
+	if got := mustReadCheckpoint(t, h, other, 1); string(got) != "other one" {
+		t.Errorf("ReplaceCheckpoint on %s changed %s version 1 to %q", ref, other, got)
+	}
+	if got := mustReadSnapshot(t, h, ref); string(got) != `{"pointer":2}` {
+		t.Errorf("ReplaceCheckpoint changed the snapshot to %q", got)
+	}
+	if diff := cmp.Diff([]string{`{"version":1}`, `{"version":2}`}, toStrings(mustListHistory(t, h, ref))); diff != "" {
+		t.Errorf("history after ReplaceCheckpoint mismatch (-want +got):\n%s", diff)
+	}
+	after := mustListStacks(t, h, h.project)
+	if diff := cmp.Diff(stackNames(before), stackNames(after)); diff != "" {
+		t.Errorf("ListStacks after ReplaceCheckpoint mismatch (-want +got):\n%s", diff)
+	}
+	for i := range after {
+		if after[i].LastVersion != before[i].LastVersion {
+			t.Errorf("LastVersion of %s after ReplaceCheckpoint = %d, want %d", after[i].Ref, after[i].LastVersion, before[i].LastVersion)
+		}
+	}
+
+	for _, v := range []int{3, 0, -1} {
+		_, err := h.b.ReplaceCheckpoint(ctx, backend.ReplaceCheckpointRequest{Ref: ref, Version: v, Data: []byte("new")})
+		if !errors.Is(err, backend.ErrNotFound) {
+			t.Errorf("ReplaceCheckpoint(%d) of a missing version: got %v, want ErrNotFound", v, err)
+		}
+	}
+	if _, err := h.b.ReadCheckpoint(ctx, backend.ReadCheckpointRequest{Ref: ref, Version: 3}); !errors.Is(err, backend.ErrNotFound) {
+		t.Errorf("ReadCheckpoint(3) after a refused ReplaceCheckpoint: got %v, want ErrNotFound (it must not create the version)", err)
+	}
+	if got := mustListHistory(t, h, ref); len(got) != 2 {
+		t.Errorf("history after a refused ReplaceCheckpoint has %d records, want 2", len(got))
+	}
+	// Version 3 can still be written normally.
+	mustWriteCheckpoint(t, h, ref, 3, []byte("three"), []byte(`{"version":3}`))
+	if got := mustReadCheckpoint(t, h, ref, 3); string(got) != "three" {
+		t.Errorf("ReadCheckpoint(3) = %q, want %q", got, "three")
 	}
 }
 

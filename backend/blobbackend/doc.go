@@ -19,7 +19,7 @@
 //	    stack.json                   {"version":1,...}: the stack exists while this does
 //	    snapshot.json                the current snapshot, replaced whole
 //	    journal/<20-digit seq>.json  one object per AppendJournal batch
-//	    checkpoints/<version>.json   version N's snapshot, created once
+//	    checkpoints/<version>.json   version N's snapshot, created once (replaced only by key rotation)
 //	    history/<version>.json       version N's history record
 //	    tags.json                    {"version":1,"tags":{...}}
 //	    lock.json                    {"version":1,"lock":{...},"nonce":"..."}
@@ -35,9 +35,11 @@
 // the numbers and reads the objects in order.
 //
 // WriteCheckpoint creates the checkpoint with If-None-Match: * and then
-// writes the history record, so a version once written is never replaced.
+// writes the history record, so WriteCheckpoint never replaces a version.
 // A crash between the two leaves a version without a history record, which
 // ListHistory leaves out.
+// ReplaceCheckpoint (key rotation only, under the stack's lock) overwrites
+// an existing checkpoint.
 //
 // RemoveStack deletes the stack's objects and stack.json last, so an
 // interrupted removal leaves a stack that still exists and can be removed

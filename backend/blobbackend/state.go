@@ -327,6 +327,30 @@ func (b *Backend) ReadCheckpoint(ctx context.Context, req backend.ReadCheckpoint
 	return backend.ReadCheckpointResponse{Data: data}, nil
 }
 
+// ReplaceCheckpoint overwrites version N's checkpoint if it exists. The
+// check and the write are two requests; that is safe because the caller
+// holds the stack's lock (see backend.Backend), and an object store
+// replaces an object atomically.
+func (b *Backend) ReplaceCheckpoint(ctx context.Context, req backend.ReplaceCheckpointRequest) (backend.ReplaceCheckpointResponse, error) {
+	dir, err := b.stackDir(req.Ref)
+	if err != nil {
+		return backend.ReplaceCheckpointResponse{}, err
+	}
+	key := checkpointKey(dir, req.Version)
+	ok, err := b.bucket.Exists(ctx, key)
+	if err != nil {
+		return backend.ReplaceCheckpointResponse{}, b.fail(fmt.Sprintf("replacing version %d of %s", req.Version, req.Ref), err)
+	}
+	if !ok {
+		return backend.ReplaceCheckpointResponse{}, b.missing(ctx, req.Ref, dir,
+			fmt.Errorf("stack %s: version %d: %w", req.Ref, req.Version, backend.ErrNotFound))
+	}
+	if err := b.write(ctx, key, req.Data); err != nil {
+		return backend.ReplaceCheckpointResponse{}, b.fail(fmt.Sprintf("replacing version %d of %s", req.Version, req.Ref), err)
+	}
+	return backend.ReplaceCheckpointResponse{}, nil
+}
+
 // UpdateHistory replaces version N's history record.
 func (b *Backend) UpdateHistory(ctx context.Context, req backend.UpdateHistoryRequest) (backend.UpdateHistoryResponse, error) {
 	dir, err := b.stackDir(req.Ref)

@@ -410,3 +410,40 @@ func TestDamagedLock(t *testing.T) {
 		t.Errorf("Lock after breaking a damaged lock: %v", err)
 	}
 }
+
+// TestReplaceCheckpointKeepsLastUpdate: the version's LastUpdate is the
+// checkpoint file's modification time, and key rotation must not move it;
+// nor may it leave temporary files behind.
+func TestReplaceCheckpointKeepsLastUpdate(t *testing.T) {
+	now := start
+	dir := t.TempDir()
+	b := mustNew(t, dir, func() time.Time { return now })
+	ctx := t.Context()
+	ref := backend.Ref{Project: "p", Stack: "dev"}
+	mustCreate(t, b, ref)
+	if _, err := b.WriteCheckpoint(ctx, backend.WriteCheckpointRequest{Ref: ref, Version: 1, Data: []byte("old"), History: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	now = start.Add(time.Hour)
+	if _, err := b.ReplaceCheckpoint(ctx, backend.ReplaceCheckpointRequest{Ref: ref, Version: 1, Data: []byte("new")}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := b.ListStacks(ctx, backend.ListStacksRequest{Project: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Stacks[0].LastUpdate; !got.Equal(start) {
+		t.Errorf("LastUpdate after ReplaceCheckpoint = %v, want %v", got, start)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "stacks", "p", "dev", "checkpoints"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if diff := cmp.Diff([]string{"1.json"}, names); diff != "" {
+		t.Errorf("checkpoints folder after ReplaceCheckpoint (-want +got):\n%s", diff)
+	}
+}

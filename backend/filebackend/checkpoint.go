@@ -109,6 +109,41 @@ func (b *Backend) ReadCheckpoint(ctx context.Context, req backend.ReadCheckpoint
 	return backend.ReadCheckpointResponse{Data: data}, nil
 }
 
+// ReplaceCheckpoint replaces checkpoints/N.json, if it exists, under
+// history.guard: a fsynced temporary file with the old file's modification
+// time (the version's LastUpdate) is renamed over it.
+func (b *Backend) ReplaceCheckpoint(ctx context.Context, req backend.ReplaceCheckpointRequest) (backend.ReplaceCheckpointResponse, error) {
+	dir, err := b.stack(ctx, req.Ref)
+	if err != nil {
+		return backend.ReplaceCheckpointResponse{}, err
+	}
+	missing := fmt.Errorf("stack %s version %d: %w", req.Ref, req.Version, backend.ErrNotFound)
+	if req.Version <= 0 {
+		return backend.ReplaceCheckpointResponse{}, missing
+	}
+	unlock, err := flock(filepath.Join(dir, "history.guard"))
+	if err != nil {
+		return backend.ReplaceCheckpointResponse{}, b.gone(req.Ref, dir, err)
+	}
+	defer unlock()
+	fi, err := os.Stat(checkpointPath(dir, req.Version))
+	if errors.Is(err, fs.ErrNotExist) {
+		return backend.ReplaceCheckpointResponse{}, missing
+	} else if err != nil {
+		return backend.ReplaceCheckpointResponse{}, err
+	}
+	cdir := filepath.Join(dir, "checkpoints")
+	tmp, err := writeTemp(cdir, req.Data, fi.ModTime())
+	if err != nil {
+		return backend.ReplaceCheckpointResponse{}, b.gone(req.Ref, dir, err)
+	}
+	if err := os.Rename(tmp, checkpointPath(dir, req.Version)); err != nil {
+		os.Remove(tmp)
+		return backend.ReplaceCheckpointResponse{}, b.gone(req.Ref, dir, err)
+	}
+	return backend.ReplaceCheckpointResponse{}, syncDir(cdir)
+}
+
 // UpdateHistory replaces history/N.json if checkpoint N exists.
 func (b *Backend) UpdateHistory(ctx context.Context, req backend.UpdateHistoryRequest) (backend.UpdateHistoryResponse, error) {
 	dir, err := b.stack(ctx, req.Ref)

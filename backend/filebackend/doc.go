@@ -7,7 +7,7 @@
 //	<dir>/stacks/<project>/<stack>/
 //	    snapshot.json                        the current snapshot
 //	    journal.ndjson                       one journal entry per line
-//	    checkpoints/<version>.json           version N's snapshot, never overwritten
+//	    checkpoints/<version>.json           version N's snapshot (replaced only by key rotation)
 //	    history/<version>.json               version N's history record
 //	    tags.json                            {"version":1,"tags":{...}}
 //	    lock.json                            {"version":1,"lock":{...}} while locked
@@ -30,7 +30,9 @@
 // so ReadJournal leaves it out and the next append cuts it off first.
 //
 // Checkpoints are created with link(2) from a fsynced temporary file, which
-// fails if the version exists, so a version once written is never replaced.
+// fails if the version exists, so WriteCheckpoint never replaces a version.
+// Only ReplaceCheckpoint (key rotation, under the stack's lock) does, by
+// rename, keeping the file's modification time.
 // The history record is written before the checkpoint that commits it, and
 // both happen under flock(2) on history.guard, so a crash between the two
 // leaves a history file that no checkpoint refers to (ignored, and replaced

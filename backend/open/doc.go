@@ -5,8 +5,8 @@
 // Schemes:
 //
 //	file://PATH, or a bare PATH      a folder (package filebackend); ~ is the home directory
-//	s3://, gs://, azblob://          object storage (not in this build yet)
-//	postgres://, postgresql://       PostgreSQL (not in this build yet)
+//	s3://, gs://, azblob://          object storage (package blobbackend)
+//	postgres://, postgresql://       PostgreSQL (package pgbackend)
 //	http://, https://                a plinth server (not in this build)
 //
 // After file:// everything is the path, taken literally: file:///srv/state

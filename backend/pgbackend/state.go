@@ -120,7 +120,7 @@ WHERE s.id = j.stack_id AND s.project = $1 AND s.name = $2`, req.Ref.Project, re
 }
 
 // WriteCheckpoint inserts version N's row; the primary key makes a second
-// write of N fail, so a checkpoint is never replaced.
+// write of N fail, so WriteCheckpoint never replaces a checkpoint.
 func (b *Backend) WriteCheckpoint(ctx context.Context, req backend.WriteCheckpointRequest) (backend.WriteCheckpointResponse, error) {
 	if err := checkRef(req.Ref); err != nil {
 		return backend.WriteCheckpointResponse{}, err
@@ -164,6 +164,26 @@ WHERE s.project = $1 AND s.name = $2`, req.Ref.Project, req.Ref.Stack, req.Versi
 		return backend.ReadCheckpointResponse{}, fmt.Errorf("stack %s: version %d: %w", req.Ref, req.Version, backend.ErrNotFound)
 	}
 	return backend.ReadCheckpointResponse{Data: orEmpty(data)}, nil
+}
+
+// ReplaceCheckpoint replaces version N's snapshot in one UPDATE, leaving
+// its history record and written time alone.
+func (b *Backend) ReplaceCheckpoint(ctx context.Context, req backend.ReplaceCheckpointRequest) (backend.ReplaceCheckpointResponse, error) {
+	if err := checkRef(req.Ref); err != nil {
+		return backend.ReplaceCheckpointResponse{}, err
+	}
+	tag, err := b.pool.Exec(ctx, `
+UPDATE plinth_checkpoints c SET data = $4 FROM plinth_stacks s
+WHERE s.id = c.stack_id AND s.project = $1 AND s.name = $2 AND c.version = $3`,
+		req.Ref.Project, req.Ref.Stack, req.Version, orEmpty(req.Data))
+	if err != nil {
+		return backend.ReplaceCheckpointResponse{}, b.fail(fmt.Sprintf("replacing version %d of %s", req.Version, req.Ref), err)
+	}
+	if tag.RowsAffected() == 0 {
+		return backend.ReplaceCheckpointResponse{}, b.missing(ctx, req.Ref,
+			fmt.Errorf("stack %s: version %d: %w", req.Ref, req.Version, backend.ErrNotFound))
+	}
+	return backend.ReplaceCheckpointResponse{}, nil
 }
 
 // UpdateHistory replaces version N's history record.

@@ -22,6 +22,20 @@
 // t.Cleanup. Without Main every call starts its own server and stops it in
 // t.Cleanup.
 //
+// # Parallel tests and subprocesses
+//
+// S3 and Azure set the credentials their URLs need in the process
+// environment with t.Setenv, so their callers cannot be parallel. A
+// parallel test, or one that passes its environment to other processes
+// (testscript scripts, the plinth binary), calls S3URL instead and hands
+// S3Env to those processes. Postgres needs no environment.
+//
+// # Outside tests
+//
+// StartPostgres and StartS3 start the same servers for a program that is
+// not a test (the backend benchmark, bench/backends), which creates
+// databases and buckets on them and stops them itself.
+//
 // Servers are started with a parent-death signal (Linux), so a test binary
 // that crashes or is killed does not leave them running; only their
 // temporary directories (plinth-pg-*, plinth-s3-*, plinth-azurite-* under

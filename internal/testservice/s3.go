@@ -40,28 +40,38 @@ const (
 // or fails it when PLINTH_REQUIRE_SERVICES=1.
 func S3(t testing.TB) string {
 	t.Helper()
+	url := S3URL(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", S3AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", S3SecretKey)
+	return url
+}
+
+// S3URL is S3 without touching the process environment, so a parallel
+// test may call it: the test passes S3Env to the processes (plinth
+// subprocesses, test scripts) that use the bucket.
+func S3URL(t testing.TB) string {
+	t.Helper()
 	bin, err := findVersityGW()
 	if err != nil {
 		unavailable(t, "versitygw is not installed: %v", err)
 	}
 	srv := serverFor(t, "s3", func() (*s3Server, error) { return startS3(bin) })
-
-	bucket := randomName("plinth-")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := srv.client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	bucket, err := srv.createBucket()
+	if err != nil {
 		t.Fatalf("creating bucket: %v", err)
 	}
 	t.Cleanup(func() {
-		// The POSIX backend keeps a bucket as a directory of the root;
-		// removing it is quicker than deleting every object over HTTP.
-		if err := os.RemoveAll(filepath.Join(srv.root, bucket)); err != nil {
+		if err := srv.removeBucket(bucket); err != nil {
 			t.Errorf("removing bucket %s: %v", bucket, err)
 		}
 	})
-	t.Setenv("AWS_ACCESS_KEY_ID", S3AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", S3SecretKey)
-	return fmt.Sprintf("s3://%s?endpoint=%s&region=us-east-1&s3ForcePathStyle=true", bucket, srv.endpoint())
+	return srv.bucketURL(bucket)
+}
+
+// S3Env returns the environment, as KEY=VALUE pairs, in which the AWS SDK
+// (and so gocloud.dev's s3blob) finds the test S3 server's credentials.
+func S3Env() []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + S3AccessKey, "AWS_SECRET_ACCESS_KEY=" + S3SecretKey}
 }
 
 // findVersityGW looks for versitygw on PATH, in $GOBIN, then in
@@ -144,6 +154,30 @@ func startS3(bin string) (*s3Server, error) {
 	}
 	os.RemoveAll(dir)
 	return nil, lastErr
+}
+
+// createBucket creates a bucket with a new random name and returns the
+// name.
+func (s *s3Server) createBucket() (string, error) {
+	bucket := randomName("plinth-")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := s.client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		return "", err
+	}
+	return bucket, nil
+}
+
+// removeBucket removes a bucket and everything in it. The POSIX backend
+// keeps a bucket as a directory of the root; removing it is quicker than
+// deleting every object over HTTP.
+func (s *s3Server) removeBucket(bucket string) error {
+	return os.RemoveAll(filepath.Join(s.root, bucket))
+}
+
+// bucketURL returns the gocloud.dev URL of a bucket.
+func (s *s3Server) bucketURL(bucket string) string {
+	return fmt.Sprintf("s3://%s?endpoint=%s&region=us-east-1&s3ForcePathStyle=true", bucket, s.endpoint())
 }
 
 func (s *s3Server) endpoint() string { return "http://127.0.0.1:" + strconv.Itoa(s.port) }
