@@ -27,6 +27,7 @@ func fileBackendOnly() map[string]string {
 // TestScriptsPostgres runs the scripts with state in PostgreSQL: a fresh
 // database per script.
 func TestScriptsPostgres(t *testing.T) {
+	skipUnderRace(t)
 	testscript.Run(t, backendScriptParams(t, func(t testing.TB) (string, []string) {
 		return testservice.Postgres(t), nil
 	}))
@@ -35,6 +36,7 @@ func TestScriptsPostgres(t *testing.T) {
 // TestScriptsS3 runs the scripts with state in S3 (versitygw): a fresh
 // bucket per script.
 func TestScriptsS3(t *testing.T) {
+	skipUnderRace(t)
 	testscript.Run(t, backendScriptParams(t, func(t testing.TB) (string, []string) {
 		return testservice.S3URL(t), testservice.S3Env()
 	}))

@@ -24,6 +24,7 @@ import (
 // is wrong and where in one line (errline), and that neither folder changed
 // (unchanged). The cases that are expected to succeed say so at the top.
 func TestBadInput(t *testing.T) {
+	skipUnderRace(t)
 	p := scriptParams(t)
 	p.Dir = "testdata/badinput"
 	p.Cmds["snapshot"] = cmdSnapshot

@@ -36,8 +36,8 @@ func stateBackends() []stateBackend {
 	}
 }
 
-// testLease is the lock lease (PLINTH_LOCK_LEASE) of the processes these
-// tests kill, so a lease that must expire does so in seconds, not 30s.
+// testLease is the lock lease (PLINTH_LOCK_LEASE) of the process
+// TestKillHolder kills, so its lease expires in seconds, not 30s.
 const testLease = "2s"
 
 // waitBound bounds every wait for something another process does. It is
@@ -131,10 +131,12 @@ func TestKillHolder(t *testing.T) {
 			dir := t.TempDir()
 			writeProgram(t, dir)
 			url := sb.new(t)
-			env := []string{"PLINTH_BACKEND_URL=" + url, "PLINTH_LOCK_LEASE=" + testLease}
+			env := []string{"PLINTH_BACKEND_URL=" + url}
 			run(t, dir, env, 0, "stack", "init", "dev")
 
-			killed := append(slices.Clone(env), "PLINTH_FAILPOINTS=provider.created=kill@30")
+			// Only the holder to be killed gets the short lease: a live
+			// holder on a loaded machine keeps the default.
+			killed := append(slices.Clone(env), "PLINTH_LOCK_LEASE="+testLease, "PLINTH_FAILPOINTS=provider.created=kill@30")
 			run(t, dir, killed, -2, "up", "--yes", "--parallel", "8")
 			if l := readLock(t, url); l == nil {
 				t.Fatal("after the kill the stack is not locked: the killed holder cannot have released its lock")
