@@ -101,15 +101,7 @@ func (p *Provider) Schema() provider.PackageSchema { return p.schema }
 
 // Configure accepts no config.
 func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest) (provider.ConfigureResponse, error) {
-	if len(req.Config) > 0 {
-		keys := make([]string, 0, len(req.Config))
-		for k := range req.Config {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		return provider.ConfigureResponse{}, fmt.Errorf("the command provider takes no config (got command:%s)", strings.Join(keys, ", command:"))
-	}
-	return provider.ConfigureResponse{}, nil
+	return provider.NoConfig("command", req)
 }
 
 func (p *Provider) resourceType(typ string) error {

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/plinth-iac/plinth/provider"
 	"github.com/plinth-iac/plinth/resource"
@@ -59,15 +57,7 @@ func (p *Provider) Schema() provider.PackageSchema { return p.schema }
 
 // Configure accepts no config.
 func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest) (provider.ConfigureResponse, error) {
-	if len(req.Config) > 0 {
-		keys := make([]string, 0, len(req.Config))
-		for k := range req.Config {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		return provider.ConfigureResponse{}, fmt.Errorf("the core provider takes no config (got core:%s)", strings.Join(keys, ", core:"))
-	}
-	return provider.ConfigureResponse{}, nil
+	return provider.NoConfig("core", req)
 }
 
 func (p *Provider) resourceType(typ string) error {

@@ -93,15 +93,7 @@ func (p *Provider) Schema() provider.PackageSchema { return p.schema }
 
 // Configure accepts no config.
 func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest) (provider.ConfigureResponse, error) {
-	if len(req.Config) > 0 {
-		keys := make([]string, 0, len(req.Config))
-		for k := range req.Config {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		return provider.ConfigureResponse{}, fmt.Errorf("the file provider takes no config (got file:%s)", strings.Join(keys, ", file:"))
-	}
-	return provider.ConfigureResponse{}, nil
+	return provider.NoConfig("file", req)
 }
 
 func (p *Provider) resourceSchema(typ string) (provider.ResourceSchema, error) {

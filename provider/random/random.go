@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/plinth-iac/plinth/provider"
@@ -114,15 +113,7 @@ func (p *Provider) Schema() provider.PackageSchema { return p.schema }
 
 // Configure accepts no config.
 func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest) (provider.ConfigureResponse, error) {
-	if len(req.Config) > 0 {
-		keys := make([]string, 0, len(req.Config))
-		for k := range req.Config {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		return provider.ConfigureResponse{}, fmt.Errorf("the random provider takes no config (got random:%s)", strings.Join(keys, ", random:"))
-	}
-	return provider.ConfigureResponse{}, nil
+	return provider.NoConfig("random", req)
 }
 
 func (p *Provider) resourceSchema(typ string) (provider.ResourceSchema, error) {
@@ -230,8 +221,8 @@ func (p *Provider) Create(ctx context.Context, req provider.CreateRequest) (prov
 		}
 		result = s
 	case IntegerType:
-		min, okMin := toInt(req.Inputs["min"])
-		max, okMax := toInt(req.Inputs["max"])
+		min, okMin := provider.Int(req.Inputs["min"])
+		max, okMax := provider.Int(req.Inputs["max"])
 		if !okMin || !okMax || min > max {
 			return provider.CreateResponse{}, fmt.Errorf("%s needs integers min <= max", req.Type)
 		}
@@ -267,22 +258,11 @@ func (p *Provider) Delete(ctx context.Context, req provider.DeleteRequest) (prov
 	return provider.DeleteResponse{}, err
 }
 
-func toInt(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return n, true
-	case int:
-		return int64(n), true
-	case float64:
-		return int64(n), n == float64(int64(n))
-	}
-	return 0, false
-}
 
 // generateString draws a string that meets in's minimums, then shuffles it
 // so the guaranteed characters are not at the front.
 func generateString(src *source, in resource.PropertyMap) (string, error) {
-	length, _ := toInt(in["length"])
+	length, _ := provider.Int(in["length"])
 	if length < 1 || length > MaxLength {
 		return "", fmt.Errorf("length must be between 1 and %d, not %d", MaxLength, length)
 	}
@@ -301,7 +281,7 @@ func generateString(src *source, in resource.PropertyMap) (string, error) {
 			chars = []rune(special)
 		}
 		pool = append(pool, chars...)
-		min, _ := toInt(in[c.min])
+		min, _ := provider.Int(in[c.min])
 		for range min {
 			out = append(out, chars[src.intN(len(chars))])
 		}

@@ -97,7 +97,7 @@ func TestStrings(t *testing.T) {
 			for _, typ := range []string{StringType, PasswordType} {
 				for range 20 {
 					got := mustCreate(t, p, typ, tt.inputs)["result"].(string)
-					length, _ := toInt(tt.inputs["length"])
+					length, _ := provider.Int(tt.inputs["length"])
 					if n := len([]rune(got)); int64(n) != length {
 						t.Fatalf("result %q has %d characters, want %d", got, n, length)
 					}

@@ -155,15 +155,7 @@ func (p *Provider) Schema() provider.PackageSchema { return p.schema }
 
 // Configure accepts no config.
 func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest) (provider.ConfigureResponse, error) {
-	if len(req.Config) > 0 {
-		keys := make([]string, 0, len(req.Config))
-		for k := range req.Config {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		return provider.ConfigureResponse{}, fmt.Errorf("the tls provider takes no config (got tls:%s)", strings.Join(keys, ", tls:"))
-	}
-	return provider.ConfigureResponse{}, nil
+	return provider.NoConfig("tls", req)
 }
 
 func (p *Provider) resourceSchema(typ string) (provider.ResourceSchema, error) {
@@ -312,7 +304,7 @@ func createKey(in resource.PropertyMap) (provider.CreateResponse, error) {
 	var err error
 	switch algorithm {
 	case "RSA":
-		bits, ok := toInt(in["rsaBits"])
+		bits, ok := provider.Int(in["rsaBits"])
 		if !ok || bits < MinRSABits || bits > MaxRSABits {
 			return provider.CreateResponse{}, fmt.Errorf("rsaBits must be between %d and %d", MinRSABits, MaxRSABits)
 		}
@@ -359,7 +351,7 @@ func (p *Provider) createCert(in resource.PropertyMap) (provider.CreateResponse,
 	if err != nil {
 		return provider.CreateResponse{}, err
 	}
-	hours, ok := toInt(in["validityPeriodHours"])
+	hours, ok := provider.Int(in["validityPeriodHours"])
 	if !ok || hours < 1 || hours > MaxValidityHours {
 		return provider.CreateResponse{}, fmt.Errorf("validityPeriodHours must be between 1 and %d", MaxValidityHours)
 	}
@@ -432,17 +424,6 @@ func (p *Provider) Delete(ctx context.Context, req provider.DeleteRequest) (prov
 	return provider.DeleteResponse{}, err
 }
 
-func toInt(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return n, true
-	case int:
-		return int64(n), true
-	case float64:
-		return int64(n), n == float64(int64(n))
-	}
-	return 0, false
-}
 
 func stringList(v any) []string {
 	l, _ := v.([]any)
