@@ -258,7 +258,6 @@ func (p *Provider) Delete(ctx context.Context, req provider.DeleteRequest) (prov
 	return provider.DeleteResponse{}, err
 }
 
-
 // generateString draws a string that meets in's minimums, then shuffles it
 // so the guaranteed characters are not at the front.
 func generateString(src *source, in resource.PropertyMap) (string, error) {

@@ -424,7 +424,6 @@ func (p *Provider) Delete(ctx context.Context, req provider.DeleteRequest) (prov
 	return provider.DeleteResponse{}, err
 }
 
-
 func stringList(v any) []string {
 	l, _ := v.([]any)
 	out := make([]string, 0, len(l))
