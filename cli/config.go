@@ -36,12 +36,11 @@ func (a *app) configValues(f *workspace.StackFile, key resource.Decrypter) (map[
 }
 
 func decryptConfig(v any, key resource.Decrypter) (any, error) {
-	switch t := v.(type) {
-	case workspace.Secure:
+	return mapSecure(v, func(sec workspace.Secure) (any, error) {
 		if key == nil {
 			return nil, fmt.Errorf("is secret and the stack's key is not open")
 		}
-		plain, err := key.Decrypt(t.Ciphertext)
+		plain, err := key.Decrypt(sec.Ciphertext)
 		if err != nil {
 			return nil, err
 		}
@@ -56,28 +55,44 @@ func decryptConfig(v any, key resource.Decrypter) (any, error) {
 			return nil, err
 		}
 		return resource.Secret{Value: val}, nil
+	})
+}
+
+// mapSecure returns a copy of a config value with every secure value
+// replaced by fn's result; maps and lists are walked.
+func mapSecure(v any, fn func(workspace.Secure) (any, error)) (any, error) {
+	switch t := v.(type) {
+	case workspace.Secure:
+		return fn(t)
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, e := range t {
-			d, err := decryptConfig(e, key)
+			r, err := mapSecure(e, fn)
 			if err != nil {
 				return nil, err
 			}
-			out[k] = d
+			out[k] = r
 		}
 		return out, nil
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			d, err := decryptConfig(e, key)
+			r, err := mapSecure(e, fn)
 			if err != nil {
 				return nil, err
 			}
-			out[i] = d
+			out[i] = r
 		}
 		return out, nil
 	}
 	return v, nil
+}
+
+// hasSecureValue reports whether a config value holds a secure value.
+func hasSecureValue(v any) bool {
+	found := false
+	_, _ = mapSecure(v, func(s workspace.Secure) (any, error) { found = true; return s, nil })
+	return found
 }
 
 // fullKey turns a bare key into <project>:key.
@@ -150,29 +165,9 @@ func (a *app) configTarget(ctx context.Context, needKey bool) (string, *workspac
 }
 
 func hasSecure(f *workspace.StackFile) bool {
-	var walk func(v any) bool
-	walk = func(v any) bool {
-		switch t := v.(type) {
-		case workspace.Secure:
-			return true
-		case map[string]any:
-			for _, e := range t {
-				if walk(e) {
-					return true
-				}
-			}
-		case []any:
-			for _, e := range t {
-				if walk(e) {
-					return true
-				}
-			}
-		}
-		return false
-	}
 	for _, k := range f.Keys() {
 		v, _ := f.Get(k)
-		if walk(v) {
+		if hasSecureValue(v) {
 			return true
 		}
 	}
@@ -225,23 +220,10 @@ func (a *app) configLs(ctx context.Context, o *configOptions) error {
 
 // maskSecure turns ciphertexts into secrets that print as [secret].
 func maskSecure(v any) any {
-	switch t := v.(type) {
-	case workspace.Secure:
-		return resource.Secret{Value: resource.Encrypted(t.Ciphertext)}
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = maskSecure(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = maskSecure(e)
-		}
-		return out
-	}
-	return v
+	out, _ := mapSecure(v, func(s workspace.Secure) (any, error) {
+		return resource.Secret{Value: resource.Encrypted(s.Ciphertext)}, nil
+	})
+	return out
 }
 
 func (a *app) configGet(ctx context.Context, k string, o *configOptions) error {
@@ -287,25 +269,6 @@ func (a *app) configGet(ctx context.Context, k string, o *configOptions) error {
 	return nil
 }
 
-func hasSecureValue(v any) bool {
-	switch t := v.(type) {
-	case workspace.Secure:
-		return true
-	case map[string]any:
-		for _, e := range t {
-			if hasSecureValue(e) {
-				return true
-			}
-		}
-	case []any:
-		for _, e := range t {
-			if hasSecureValue(e) {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 func walkSeg(v any, seg string) (any, bool) {
 	switch t := v.(type) {

@@ -159,9 +159,8 @@ func copyConfig(src *workspace.StackFile, srcKey *secrets.Key, dst *workspace.St
 }
 
 func reencrypt(v any, from, to secrets.Crypter) (any, error) {
-	switch t := v.(type) {
-	case workspace.Secure:
-		plain, err := from.Decrypt(t.Ciphertext)
+	return mapSecure(v, func(sec workspace.Secure) (any, error) {
+		plain, err := from.Decrypt(sec.Ciphertext)
 		if err != nil {
 			return nil, err
 		}
@@ -170,28 +169,7 @@ func reencrypt(v any, from, to secrets.Crypter) (any, error) {
 			return nil, err
 		}
 		return workspace.Secure{Ciphertext: ct}, nil
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			r, err := reencrypt(e, from, to)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = r
-		}
-		return out, nil
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			r, err := reencrypt(e, from, to)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = r
-		}
-		return out, nil
-	}
-	return v, nil
+	})
 }
 
 func newStackLsCmd(a *app) *cobra.Command {
