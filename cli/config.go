@@ -269,7 +269,6 @@ func (a *app) configGet(ctx context.Context, k string, o *configOptions) error {
 	return nil
 }
 
-
 func walkSeg(v any, seg string) (any, bool) {
 	switch t := v.(type) {
 	case map[string]any:
