@@ -36,6 +36,9 @@ type HoldOptions struct {
 	// requested (1s when zero). Each poll is one RenewLock call, which also
 	// renews the lease, so a short poll costs a backend write per poll.
 	CancelPoll time.Duration
+	// Hook, when set, is called before each renewal with "lock.renew"
+	// (failure injection in tests); an error skips that renewal.
+	Hook func(point string) error
 }
 
 // Held is a lock Hold took and keeps renewed until Release.
@@ -48,6 +51,7 @@ type Held struct {
 	cancelled  chan struct{}
 	lost       chan struct{}
 	stop, done chan struct{}
+	hook       func(string) error
 
 	mu      sync.Mutex
 	lostErr error
@@ -88,7 +92,7 @@ func Hold(ctx context.Context, b Backend, req LockRequest, opts HoldOptions) (*H
 	for {
 		resp, err := b.Lock(ctx, req)
 		if err == nil {
-			return hold(ctx, b, req, resp.Info, poll), nil
+			return hold(ctx, b, req, resp.Info, poll, opts.Hook), nil
 		}
 		var le *LockedError
 		if !errors.As(err, &le) {
@@ -97,7 +101,7 @@ func Hold(ctx context.Context, b Backend, req LockRequest, opts HoldOptions) (*H
 		if le.Holder.ID == req.Info.ID {
 			// Our own lock: an earlier try succeeded but its reply was
 			// lost (a network backend), so this one was refused.
-			return hold(ctx, b, req, le.Holder, poll), nil
+			return hold(ctx, b, req, le.Holder, poll, opts.Hook), nil
 		}
 		if opts.Wait <= 0 {
 			return nil, err
@@ -115,7 +119,7 @@ func Hold(ctx context.Context, b Backend, req LockRequest, opts HoldOptions) (*H
 	}
 }
 
-func hold(ctx context.Context, b Backend, req LockRequest, info LockInfo, poll time.Duration) *Held {
+func hold(ctx context.Context, b Backend, req LockRequest, info LockInfo, poll time.Duration, hook func(string) error) *Held {
 	h := &Held{
 		b:         b,
 		ref:       req.Ref,
@@ -125,6 +129,7 @@ func hold(ctx context.Context, b Backend, req LockRequest, info LockInfo, poll t
 		lost:      make(chan struct{}),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
+		hook:      hook,
 	}
 	go h.renew(context.WithoutCancel(ctx), min(req.Lease/3, poll))
 	return h
@@ -143,6 +148,11 @@ func (h *Held) renew(ctx context.Context, interval time.Duration) {
 		case <-h.stop:
 			return
 		case <-ticker.C:
+		}
+		if h.hook != nil {
+			if err := h.hook("lock.renew"); err != nil {
+				continue
+			}
 		}
 		callCtx, cancel := context.WithTimeout(ctx, max(h.lease/2, time.Second))
 		resp, err := h.b.RenewLock(callCtx, RenewLockRequest{Ref: h.ref, ID: h.info.ID, Lease: h.lease})

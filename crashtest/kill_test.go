@@ -257,3 +257,33 @@ func TestWriteErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestKillDuringLockRenewal kills an up while its lock is being renewed
+// (the renewal runs beside the steps, every second): the dead holder's
+// lock is taken over at once (same host, PID gone) and the next up
+// converges.
+func TestKillDuringLockRenewal(t *testing.T) {
+	dir := t.TempDir()
+	prog := "name: crash\nruntime: yaml\nresources:\n  slow:\n    type: command:Command\n    properties: {create: \"sleep 3\"}\n"
+	for i := 0; i < files; i++ {
+		prog += fmt.Sprintf("  f%d:\n    type: file:File\n    properties: {path: out/f%d.txt, content: \"%d\"}\n", i, i, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Plinth.yaml"), []byte(prog), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, dir, nil, 0, "stack", "init", "dev")
+	run(t, dir, []string{"PLINTH_FAILPOINTS=lock.renew=kill@2"}, -2, "up", "--yes")
+	checkKnown(t, dir)
+	// The interrupted command:Command create cannot be looked up: the
+	// next up stops with exit 4 and names the command that settles it.
+	out := run(t, dir, nil, 4, "up", "--yes")
+	if !strings.Contains(out, "plinth state delete") {
+		t.Fatalf("the interrupted command create was not named with its settling command:\n%s", out)
+	}
+	run(t, dir, nil, 0, "state", "delete", "urn:plinth:dev::crash::command:Command::slow")
+	run(t, dir, nil, 0, "up", "--yes")
+	run(t, dir, nil, 0, "preview", "--expect-no-changes")
+	if d := onDisk(t, dir); len(d) != files {
+		t.Fatalf("%d files on disk, want %d", len(d), files)
+	}
+}

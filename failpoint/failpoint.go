@@ -12,7 +12,7 @@
 //
 // Points in the code: journal.append, journal.appended, checkpoint.write,
 // snapshot.write, journal.reset, provider.create, provider.created,
-// provider.delete, and the key rotation's rotation.file (after the stack
+// provider.delete, lock.renew (before each lease renewal), and the key rotation's rotation.file (after the stack
 // file with the new key is written), rotation.checkpoint (after each
 // version is re-encrypted) and rotation.done (after the new version is
 // recorded, before previouskeys is removed).

@@ -214,7 +214,7 @@ func (s *Stack) lock(ctx context.Context, op string) (*backend.Held, error) {
 		Ref:   s.Ref,
 		Info:  backend.LockInfo{ID: id, Operation: op, User: user, Host: host, PID: pid},
 		Lease: s.Lease,
-	}, backend.HoldOptions{Wait: s.LockWait})
+	}, backend.HoldOptions{Wait: s.LockWait, Hook: s.Hook})
 }
 
 // record writes snap as a new version with history record u, then makes
