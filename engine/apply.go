@@ -343,6 +343,15 @@ func (x *executor) call(s *Step, b *state.Entry, fn func() (id string, inputs, o
 		return "", nil, &StepError{URN: s.URN, Op: s.Kind, Err: err, Journal: true}
 	}
 	id, inputs, outputs, err := fn()
+	if err != nil {
+		// Provider errors quote what failed (a command's stderr, a
+		// path): never a secret of this resource.
+		var old []resource.PropertyMap
+		if s.Old != nil {
+			old = append(old, s.Old.Inputs, s.Old.Outputs)
+		}
+		err = maskSecrets(err, append(old, b.Inputs, s.Inputs)...)
+	}
 	if err == nil && b.Op == state.OpCreate {
 		err = x.hook("provider.created")
 	}

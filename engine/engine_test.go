@@ -416,3 +416,24 @@ func TestRecoverSettlesPending(t *testing.T) {
 		t.Fatalf("pending left = %v, want the command", out.Pending)
 	}
 }
+
+func TestProviderErrorsMaskSecrets(t *testing.T) {
+	r := newRun(t)
+	goals := []GoalResource{{Name: "c", Type: "command:Command"}}
+	in := map[string]resource.PropertyMap{"c": {
+		"create": "cat >&2; exit 1",
+		"stdin":  resource.Secret{Value: "s3cr3t-value"},
+	}}
+	res := r.apply(r.plan(OpUpdate, newSource(goals, in)), ApplyOptions{})
+	if len(res.Failures) != 1 {
+		t.Fatalf("failures = %v", res.Failures)
+	}
+	for _, e := range r.events {
+		if e.Step != nil && strings.Contains(e.Step.Error, "s3cr3t") {
+			t.Fatalf("event error shows the secret: %q", e.Step.Error)
+		}
+	}
+	if msg := res.Failures[0].Error(); strings.Contains(msg, "s3cr3t") || !strings.Contains(msg, "[secret]") {
+		t.Fatalf("failure = %q, want the secret masked", msg)
+	}
+}
