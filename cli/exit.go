@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/plinth-iac/plinth/backend"
+	"github.com/plinth-iac/plinth/backend/open"
 	"github.com/plinth-iac/plinth/engine"
 	"github.com/plinth-iac/plinth/program"
 	"github.com/plinth-iac/plinth/secrets"
@@ -56,6 +57,7 @@ func exitCode(err error) int {
 	var planErr *engine.PlanError
 	var stepErr *engine.StepError
 	var unres *stack.UnresolvedError
+	var urlErr *open.URLError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -69,7 +71,7 @@ func exitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, secrets.ErrAccess), errors.Is(err, secrets.ErrTampered), errors.Is(err, secrets.ErrNoIdentity):
 		return ExitSecrets
-	case errors.As(err, &pe):
+	case errors.As(err, &pe), errors.As(err, &urlErr):
 		return ExitUsage
 	case errors.As(err, &planErr):
 		if planErr.Protected {

@@ -217,7 +217,7 @@ func (x *executor) setOutputs(res *Result) *StepError {
 		return &StepError{URN: "outputs", Op: "evaluate", Err: err}
 	}
 	res.Outputs = outs
-	if resource.Equal(map[string]any(outs), map[string]any(x.p.snapshot.Outputs)) && len(outs) == len(x.p.snapshot.Outputs) && x.p.snapshot.Outputs != nil {
+	if resource.Equal(map[string]any(outs), map[string]any(x.p.snapshot.Outputs)) {
 		return nil
 	}
 	b := &state.Entry{Kind: state.Begin, Op: state.OpSet, SetOutputs: true, StackOutputs: outs, Time: x.opts.Now()}

@@ -437,3 +437,63 @@ func TestProviderErrorsMaskSecrets(t *testing.T) {
 		t.Fatalf("failure = %q, want the secret masked", msg)
 	}
 }
+
+func TestDeleteBeforeReplace(t *testing.T) {
+	r := newRun(t)
+	goals := []GoalResource{{Name: "f", Type: "file:File", DeleteBeforeReplace: true}}
+	in := map[string]resource.PropertyMap{"f": {"path": "a.txt", "content": "one"}}
+	r.apply(r.plan(OpUpdate, newSource(goals, in)), ApplyOptions{})
+	in["f"] = resource.PropertyMap{"path": "b.txt", "content": "one"}
+	p := r.plan(OpUpdate, newSource(goals, in))
+	if diff := cmp.Diff([]string{"replace f"}, names(p)); diff != "" {
+		t.Fatalf("plan (-want +got):\n%s", diff)
+	}
+	j := &memJournal{}
+	if res := r.apply(p, ApplyOptions{Journal: j}); res.Err() != nil {
+		t.Fatal(res.Err())
+	}
+	var ops []string
+	for _, e := range j.entries {
+		if e.Kind == state.Begin {
+			ops = append(ops, string(e.Op)+" "+e.ID)
+		}
+	}
+	if diff := cmp.Diff([]string{"delete a.txt", "create "}, ops); diff != "" {
+		t.Fatalf("journal begins (-want +got):\n%s", diff)
+	}
+	if got := files(r.dir); !slices.Equal(got, []string{"b.txt"}) {
+		t.Fatalf("files = %v", got)
+	}
+	if len(r.snap.Resources) != 1 || r.snap.Resources[0].ID != "b.txt" {
+		t.Fatalf("state = %+v", r.snap.Resources)
+	}
+}
+
+func TestImportOption(t *testing.T) {
+	r := newRun(t)
+	if err := os.WriteFile(filepath.Join(r.dir, "existing.txt"), []byte("hi"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	goals := []GoalResource{{Name: "f", Type: "file:File", Import: "existing.txt"}}
+	in := map[string]resource.PropertyMap{"f": {"path": "existing.txt", "content": "hi"}}
+	p := r.plan(OpUpdate, newSource(goals, in))
+	if diff := cmp.Diff([]string{"import f"}, names(p)); diff != "" {
+		t.Fatalf("plan (-want +got):\n%s", diff)
+	}
+	if res := r.apply(p, ApplyOptions{}); res.Err() != nil {
+		t.Fatal(res.Err())
+	}
+	if f := r.snap.Find(resource.NewURN("s", "p", "file:File", "f")); f == nil || f.ID != "existing.txt" || f.Outputs["size"] == nil {
+		t.Fatalf("imported = %+v", f)
+	}
+	if p := r.plan(OpUpdate, newSource(goals, in)); p.HasChanges() {
+		t.Fatalf("after import the plan has changes: %v", names(p))
+	}
+	// Importing something that does not exist fails and records nothing.
+	r2 := newRun(t)
+	goals[0].Import = "missing.txt"
+	res := r2.apply(r2.plan(OpUpdate, newSource(goals, in)), ApplyOptions{})
+	if len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Error(), "no file:File with ID") || len(r2.snap.Resources) != 0 {
+		t.Fatalf("import of a missing file: failures %v, state %v", res.Failures, r2.snap.Resources)
+	}
+}

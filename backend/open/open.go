@@ -33,12 +33,12 @@ func Open(ctx context.Context, url string, opts Options) (backend.Backend, error
 		return nil, err
 	}
 	if strings.TrimSpace(url) == "" {
-		return nil, errors.New("no backend URL given")
+		return nil, &URLError{Err: errors.New("no backend URL given")}
 	}
 	scheme, rest, ok := splitScheme(url)
 	if !ok {
 		if s, _, found := strings.Cut(url, ":"); found && knownScheme(strings.ToLower(s)) {
-			return nil, fmt.Errorf("backend URL %s: write %s://…", Redact(url), strings.ToLower(s))
+			return nil, &URLError{Err: fmt.Errorf("backend URL %s: write %s://…", Redact(url), strings.ToLower(s))}
 		}
 		return openFile(url, opts)
 	}
@@ -58,9 +58,9 @@ func Open(ctx context.Context, url string, opts Options) (backend.Backend, error
 		}
 		return b, nil
 	case "http", "https":
-		return nil, errors.New("the http(s) backend needs plinth server, which this build does not include")
+		return nil, &URLError{Err: errors.New("the http(s) backend needs plinth server, which this build does not include")}
 	}
-	return nil, fmt.Errorf("unknown backend scheme %q in %s: use file://, s3://, gs://, azblob://, postgres:// or http(s)://", scheme, Redact(url))
+	return nil, &URLError{Err: fmt.Errorf("unknown backend scheme %q in %s: use file://, s3://, gs://, azblob://, postgres:// or http(s)://", scheme, Redact(url))}
 }
 
 func knownScheme(s string) bool {
@@ -131,3 +131,11 @@ func filePath(path string, opts Options) (string, error) {
 	}
 	return filepath.Abs(path)
 }
+
+// URLError is a backend URL that cannot name a backend at all (empty, an
+// unknown scheme, one this build does not include): bad input, as opposed
+// to a backend that cannot be reached.
+type URLError struct{ Err error }
+
+func (e *URLError) Error() string { return e.Err.Error() }
+func (e *URLError) Unwrap() error { return e.Err }
