@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/plinth-iac/plinth/backend"
+	"github.com/plinth-iac/plinth/engine"
 	"github.com/plinth-iac/plinth/provider"
 	"github.com/plinth-iac/plinth/resource"
 	"github.com/plinth-iac/plinth/secrets"
@@ -822,7 +823,7 @@ func newImportCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			prov, _, err := s.Providers.Resource(typ)
+			prov, schema, err := s.Providers.Resource(typ)
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -850,7 +851,9 @@ func newImportCmd(a *app) *cobra.Command {
 						break
 					}
 				}
-				snap.Resources = append(snap.Resources, &state.Resource{URN: urn, Type: typ, ID: id, Inputs: r.Inputs, Outputs: r.Outputs, Created: now, Modified: now})
+				// Outputs the schema marks secret (a password, a private
+				// key) are stored encrypted, as if created here.
+				snap.Resources = append(snap.Resources, &state.Resource{URN: urn, Type: typ, ID: id, Inputs: r.Inputs, Outputs: engine.MarkSecrets(schema, nil, r.Outputs), Created: now, Modified: now})
 				return nil
 			})
 			if err != nil {

@@ -427,7 +427,7 @@ func (x *executor) createOrUpdate(ctx context.Context, s *Step, announce func(re
 				return "", nil, nil, err
 			}
 			r, err := prov.Create(ctx, provider.CreateRequest{Type: s.Type, Name: s.Name, Inputs: plain})
-			return r.ID, nil, markSecrets(schema, secretIn, r.Outputs), nonEmptyID(r.ID, err)
+			return r.ID, nil, MarkSecrets(schema, secretIn, r.Outputs), nonEmptyID(r.ID, err)
 		})
 	case StepImport:
 		b.Op, b.ID = state.OpImport, s.Goal.Import
@@ -436,7 +436,7 @@ func (x *executor) createOrUpdate(ctx context.Context, s *Step, announce func(re
 			if err == nil && r.Gone {
 				err = fmt.Errorf("cannot import: no %s with ID %q exists", s.Type, s.Goal.Import)
 			}
-			return s.Goal.Import, nil, markSecrets(schema, secretIn, r.Outputs), err
+			return s.Goal.Import, nil, MarkSecrets(schema, secretIn, r.Outputs), err
 		})
 	case StepUpdate:
 		b.Op, b.ID = state.OpUpdate, s.Old.ID
@@ -444,7 +444,7 @@ func (x *executor) createOrUpdate(ctx context.Context, s *Step, announce func(re
 		oldOut, _ := resource.RevealMap(s.Old.Outputs)
 		id, outputs, serr = x.call(s, b, func() (string, resource.PropertyMap, resource.PropertyMap, error) {
 			r, err := prov.Update(ctx, provider.UpdateRequest{Type: s.Type, ID: s.Old.ID, OldInputs: oldIn, OldOutputs: oldOut, NewInputs: plain})
-			return s.Old.ID, nil, markSecrets(schema, secretIn, r.Outputs), err
+			return s.Old.ID, nil, MarkSecrets(schema, secretIn, r.Outputs), err
 		})
 	case StepReplace:
 		if s.DeleteBeforeReplace {
@@ -457,7 +457,7 @@ func (x *executor) createOrUpdate(ctx context.Context, s *Step, announce func(re
 		b.Op = state.OpCreate
 		id, outputs, serr = x.call(s, b, func() (string, resource.PropertyMap, resource.PropertyMap, error) {
 			r, err := prov.Create(ctx, provider.CreateRequest{Type: s.Type, Name: s.Name, Inputs: plain})
-			return r.ID, nil, markSecrets(schema, secretIn, r.Outputs), nonEmptyID(r.ID, err)
+			return r.ID, nil, MarkSecrets(schema, secretIn, r.Outputs), nonEmptyID(r.ID, err)
 		})
 	}
 	if serr != nil {
@@ -519,7 +519,7 @@ func (x *executor) read(ctx context.Context, s *Step) (resource.PropertyMap, boo
 			newIn[k] = resource.MakeSecret(v)
 		}
 	}
-	newOut := markSecrets(schema, secretIn, r.Outputs)
+	newOut := MarkSecrets(schema, secretIn, r.Outputs)
 	if resource.Equal(map[string]any(newIn), map[string]any(old.Inputs)) && resource.Equal(map[string]any(newOut), map[string]any(old.Outputs)) {
 		return nil, false, nil
 	}
@@ -542,10 +542,10 @@ func (x *executor) read(ctx context.Context, s *Step) (resource.PropertyMap, boo
 	return newOut, true, nil
 }
 
-// markSecrets re-marks a provider's plain outputs: secret when the schema
+// MarkSecrets re-marks a provider's plain outputs: secret when the schema
 // says so, when an input of the same name was secret, or when any input
 // it is derived from was.
-func markSecrets(schema provider.ResourceSchema, secretIn []string, outputs resource.PropertyMap) resource.PropertyMap {
+func MarkSecrets(schema provider.ResourceSchema, secretIn []string, outputs resource.PropertyMap) resource.PropertyMap {
 	if outputs == nil {
 		return nil
 	}

@@ -62,7 +62,7 @@ func Recover(ctx context.Context, s *state.Snapshot, reg *provider.Registry, now
 				return nil, nil, fmt.Errorf("settling the interrupted create of %s: %w", p.URN.Name(), err)
 			}
 			if r.Found {
-				res := &state.Resource{URN: p.URN, Type: p.Type, ID: r.ID, Inputs: p.Inputs, Outputs: markSecrets(schema, secretIn, r.Outputs), Created: t, Modified: t}
+				res := &state.Resource{URN: p.URN, Type: p.Type, ID: r.ID, Inputs: p.Inputs, Outputs: MarkSecrets(schema, secretIn, r.Outputs), Created: t, Modified: t}
 				replaceOrAppend(out, res, hasDeleteMarked(out, p.URN) || out.Find(p.URN) != nil)
 			}
 		case state.OpUpdate, state.OpRead, state.OpImport, state.OpDelete:
@@ -90,7 +90,7 @@ func Recover(ctx context.Context, s *state.Snapshot, reg *provider.Registry, now
 			if cur != nil && p.Op == state.OpRead {
 				inputs = cur.Inputs
 			}
-			res := &state.Resource{URN: p.URN, Type: p.Type, ID: p.ID, Inputs: inputs, Outputs: markSecrets(schema, secretIn, r.Outputs), Created: t, Modified: t}
+			res := &state.Resource{URN: p.URN, Type: p.Type, ID: p.ID, Inputs: inputs, Outputs: MarkSecrets(schema, secretIn, r.Outputs), Created: t, Modified: t}
 			if cur != nil {
 				res.Dependencies, res.Protect, res.RetainOnDelete, res.Created = cur.Dependencies, cur.Protect, cur.RetainOnDelete, cur.Created
 				*cur = *res
