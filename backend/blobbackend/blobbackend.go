@@ -187,29 +187,8 @@ func redact(rawURL string) (string, []string) {
 	return out, secrets
 }
 
-// redactedError hides secrets in the message of the error it wraps.
-type redactedError struct {
-	err     error
-	secrets []string
-}
-
-func (e *redactedError) Error() string {
-	s := e.err.Error()
-	for _, secret := range e.secrets {
-		s = strings.ReplaceAll(s, secret, "xxxxx")
-	}
-	return s
-}
-
-func (e *redactedError) Unwrap() error { return e.err }
-
 // scrub returns err with secrets removed from its message.
-func scrub(err error, secrets []string) error {
-	if err == nil || len(secrets) == 0 {
-		return err
-	}
-	return &redactedError{err: err, secrets: secrets}
-}
+func scrub(err error, secrets []string) error { return backend.Scrub(err, secrets) }
 
 // validName reports whether s can name a project or stack: the file
 // backend's rule, which keeps a name one key segment.

@@ -159,29 +159,8 @@ func isForeignKeyViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23503"
 }
 
-// redactedError hides passwords in the message of the error it wraps.
-type redactedError struct {
-	err     error
-	secrets []string
-}
-
-func (e *redactedError) Error() string {
-	s := e.err.Error()
-	for _, secret := range e.secrets {
-		s = strings.ReplaceAll(s, secret, "xxxxx")
-	}
-	return s
-}
-
-func (e *redactedError) Unwrap() error { return e.err }
-
 // scrub returns err with secrets removed from its message.
-func scrub(err error, secrets []string) error {
-	if err == nil || len(secrets) == 0 {
-		return err
-	}
-	return &redactedError{err: err, secrets: secrets}
-}
+func scrub(err error, secrets []string) error { return backend.Scrub(err, secrets) }
 
 // parseCause returns what is wrong with a URL pgx could not parse, if it
 // can without quoting the URL. (pgx quotes it, with passwords redacted
