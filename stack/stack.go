@@ -220,21 +220,12 @@ func (s *Stack) lock(ctx context.Context, op string) (*backend.Held, error) {
 // record writes snap as a new version with history record u, then makes
 // it current and resets the journal.
 func (s *Stack) record(ctx context.Context, snap *state.Snapshot, u *state.Update) error {
-	// The next version is one past the highest recorded. A history record
-	// that does not decode is skipped rather than fatal: by now the
-	// operation has happened and must be recorded, and a version number
-	// guessed too low is corrected below (ErrExists), since checkpoints are
-	// create-only.
-	r, err := s.Backend.ListHistory(ctx, backend.ListHistoryRequest{Ref: s.Ref})
-	if err != nil {
-		return err
-	}
-	v := len(r.Records) + 1
-	for _, rec := range r.Records {
-		if h, err := state.DecodeUpdate(rec); err == nil && h.Version >= v {
-			v = h.Version + 1
-		}
-	}
+	// The next version is one past the snapshot's. Reading every history
+	// record to find the highest would cost a read per version on every
+	// up; instead a version that exists already (recorded by a process that
+	// died before moving the current-state pointer) is skipped below, since
+	// checkpoints are create-only.
+	v := snap.Version + 1
 	snap.Serial++
 	for {
 		snap.Version = v
