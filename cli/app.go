@@ -78,6 +78,20 @@ func (a *app) loadProject() (*program.Project, error) {
 	return p, nil
 }
 
+// projectBackend loads the project and opens its backend: what every
+// command that lists or creates stacks needs first.
+func (a *app) projectBackend(ctx context.Context) (*program.Project, backend.Backend, error) {
+	p, err := a.loadProject()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := a.backend(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, b, nil
+}
+
 // nonInteractive reports whether prompts are forbidden.
 func (a *app) nonInteractive() bool {
 	if a.flags.nonInteractive || !a.io.InTerminal {
@@ -211,11 +225,7 @@ func (a *app) stackName(ctx context.Context) (string, error) {
 	if name != "" {
 		return name, validStackName(name)
 	}
-	p, err := a.loadProject()
-	if err != nil {
-		return "", err
-	}
-	b, err := a.backend(ctx)
+	p, b, err := a.projectBackend(ctx)
 	if err != nil {
 		return "", err
 	}

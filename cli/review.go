@@ -116,11 +116,7 @@ func (a *app) upReviewStack(ctx context.Context, cfg *deployConfig, name, messag
 // stack. An existing one gets its stack file back from the backend when this
 // checkout does not have it.
 func (a *app) ensureReviewStack(ctx context.Context, cfg *deployConfig, name string) error {
-	p, err := a.loadProject()
-	if err != nil {
-		return err
-	}
-	b, err := a.backend(ctx)
+	p, b, err := a.projectBackend(ctx)
 	if err != nil {
 		return err
 	}
@@ -211,11 +207,7 @@ func (a *app) removeReviewStack(ctx context.Context, cfg *deployConfig, name str
 	if err := reviewGuard(cfg, name); err != nil {
 		return err
 	}
-	p, err := a.loadProject()
-	if err != nil {
-		return err
-	}
-	b, err := a.backend(ctx)
+	p, b, err := a.projectBackend(ctx)
 	if err != nil {
 		return err
 	}
@@ -417,11 +409,7 @@ type reviewStack struct {
 // reviewStacks lists the project's stacks whose names fit the review
 // pattern, with their age against deploy.review.ttl.
 func (a *app) reviewStacks(ctx context.Context, cfg *deployConfig) ([]reviewStack, error) {
-	p, err := a.loadProject()
-	if err != nil {
-		return nil, err
-	}
-	b, err := a.backend(ctx)
+	p, b, err := a.projectBackend(ctx)
 	if err != nil {
 		return nil, err
 	}

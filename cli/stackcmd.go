@@ -69,11 +69,7 @@ func (a *app) stackInit(ctx context.Context, o *stackInitOptions) error {
 	if err := validStackName(o.name); err != nil {
 		return err
 	}
-	p, err := a.loadProject()
-	if err != nil {
-		return err
-	}
-	b, err := a.backend(ctx)
+	p, b, err := a.projectBackend(ctx)
 	if err != nil {
 		return err
 	}
@@ -182,11 +178,7 @@ func newStackLsCmd(a *app) *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			defer a.close()
 			ctx := c.Context()
-			p, err := a.loadProject()
-			if err != nil {
-				return err
-			}
-			b, err := a.backend(ctx)
+			p, b, err := a.projectBackend(ctx)
 			if err != nil {
 				return err
 			}
@@ -240,11 +232,7 @@ func newStackSelectCmd(a *app) *cobra.Command {
 			if err := validStackName(args[0]); err != nil {
 				return err
 			}
-			p, err := a.loadProject()
-			if err != nil {
-				return err
-			}
-			b, err := a.backend(ctx)
+			p, b, err := a.projectBackend(ctx)
 			if err != nil {
 				return err
 			}
