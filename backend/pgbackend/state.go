@@ -169,40 +169,31 @@ WHERE s.project = $1 AND s.name = $2`, req.Ref.Project, req.Ref.Stack, req.Versi
 // ReplaceCheckpoint replaces version N's snapshot in one UPDATE, leaving
 // its history record and written time alone.
 func (b *Backend) ReplaceCheckpoint(ctx context.Context, req backend.ReplaceCheckpointRequest) (backend.ReplaceCheckpointResponse, error) {
-	if err := checkRef(req.Ref); err != nil {
-		return backend.ReplaceCheckpointResponse{}, err
-	}
-	tag, err := b.pool.Exec(ctx, `
-UPDATE plinth_checkpoints c SET data = $4 FROM plinth_stacks s
-WHERE s.id = c.stack_id AND s.project = $1 AND s.name = $2 AND c.version = $3`,
-		req.Ref.Project, req.Ref.Stack, req.Version, orEmpty(req.Data))
-	if err != nil {
-		return backend.ReplaceCheckpointResponse{}, b.fail(fmt.Sprintf("replacing version %d of %s", req.Version, req.Ref), err)
-	}
-	if tag.RowsAffected() == 0 {
-		return backend.ReplaceCheckpointResponse{}, b.missing(ctx, req.Ref,
-			fmt.Errorf("stack %s: version %d: %w", req.Ref, req.Version, backend.ErrNotFound))
-	}
-	return backend.ReplaceCheckpointResponse{}, nil
+	return backend.ReplaceCheckpointResponse{}, b.updateCheckpoint(ctx, req.Ref, req.Version, "data", req.Data, "replacing version %d of %s")
 }
 
 // UpdateHistory replaces version N's history record.
 func (b *Backend) UpdateHistory(ctx context.Context, req backend.UpdateHistoryRequest) (backend.UpdateHistoryResponse, error) {
-	if err := checkRef(req.Ref); err != nil {
-		return backend.UpdateHistoryResponse{}, err
+	return backend.UpdateHistoryResponse{}, b.updateCheckpoint(ctx, req.Ref, req.Version, "history", req.History, "updating the history of version %d of %s")
+}
+
+// updateCheckpoint sets one column (data or history, never user input)
+// of an existing version: ErrNotFound if there is none.
+func (b *Backend) updateCheckpoint(ctx context.Context, ref backend.Ref, version int, column string, value []byte, what string) error {
+	if err := checkRef(ref); err != nil {
+		return err
 	}
 	tag, err := b.pool.Exec(ctx, `
-UPDATE plinth_checkpoints c SET history = $4 FROM plinth_stacks s
+UPDATE plinth_checkpoints c SET `+column+` = $4 FROM plinth_stacks s
 WHERE s.id = c.stack_id AND s.project = $1 AND s.name = $2 AND c.version = $3`,
-		req.Ref.Project, req.Ref.Stack, req.Version, orEmpty(req.History))
+		ref.Project, ref.Stack, version, orEmpty(value))
 	if err != nil {
-		return backend.UpdateHistoryResponse{}, b.fail(fmt.Sprintf("updating the history of version %d of %s", req.Version, req.Ref), err)
+		return b.fail(fmt.Sprintf(what, version, ref), err)
 	}
 	if tag.RowsAffected() == 0 {
-		return backend.UpdateHistoryResponse{}, b.missing(ctx, req.Ref,
-			fmt.Errorf("stack %s: version %d: %w", req.Ref, req.Version, backend.ErrNotFound))
+		return b.missing(ctx, ref, fmt.Errorf("stack %s: version %d: %w", ref, version, backend.ErrNotFound))
 	}
-	return backend.UpdateHistoryResponse{}, nil
+	return nil
 }
 
 // ListHistory returns every version's history record, by version.
