@@ -266,7 +266,10 @@ func newStackRmCmd(a *app) *cobra.Command {
 			}
 			if !yes {
 				ok, err := a.confirm(fmt.Sprintf("Remove stack %s and all its history?", args[0]))
-				if err != nil || !ok {
+				if err != nil {
+					return err // non-interactive without --yes: exit 2
+				}
+				if !ok {
 					return withCode(ExitCancelled, errors.New("nothing removed"))
 				}
 			}
