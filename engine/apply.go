@@ -201,7 +201,11 @@ func (p *Plan) Apply(ctx context.Context, opts ApplyOptions) *Result {
 			res.Skipped++
 		}
 	}
-	res.Skipped += len(ready)
+	for _, i := range ready {
+		if !skipped[i] {
+			res.Skipped++ // ready but never started
+		}
+	}
 	res.Counts = x.counts
 	if p.Operation == OpUpdate && len(res.Failures) == 0 && !res.Cancelled {
 		if err := x.setOutputs(res); err != nil {
