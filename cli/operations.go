@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/plinth-iac/plinth/backend"
@@ -149,12 +147,6 @@ func (a *app) loadProgram(ctx context.Context, s *stack.Stack, f *workspace.Stac
 	}
 	ev := prog.NewEvaluator(program.Env{
 		Stack: s.Ref.Stack, Project: s.Ref.Project, Cwd: a.dir(), Config: cfg,
-		ReadFile: func(p string) ([]byte, error) {
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(a.dir(), p)
-			}
-			return os.ReadFile(p)
-		},
 		StackOutput: func(name, output string) (any, error) { return a.stackOutput(ctx, s, name, output) },
 	})
 	return stack.NewProgramSource(prog, ev), nil

@@ -337,6 +337,9 @@ func applyReadFile(e *Evaluator, arg any, secret bool) (any, error) {
 // readFileLimited reads at most maxReadFile+1 bytes, so a huge file is
 // refused without being read whole.
 func readFileLimited(path string) ([]byte, error) {
+	if err := regularFile(path); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -381,4 +384,15 @@ func fromJSONValue(v any) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// regularFile refuses anything but a regular file before it is opened: a
+// FIFO or a device (/dev/stdin, /dev/zero) would block or never end.
+// A path that cannot be stat'ed is left to os.Open to report.
+func regularFile(path string) error {
+	fi, err := os.Stat(path)
+	if err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	return nil
 }

@@ -220,6 +220,9 @@ func (l *loader) mainFile(proj *Project, sections map[string]section) map[string
 	case fi.IsDir():
 		l.errs.add(mainPos, "main %s is a directory: name the program file, like %s", proj.Main, filepath.Join(proj.Main, "main.yaml"))
 		return nil
+	case !fi.Mode().IsRegular():
+		l.errs.add(mainPos, "main %s is not a regular file", proj.Main)
+		return nil
 	}
 	main, _, ok := l.readTopLevel(path, programKeys())
 	if !ok {

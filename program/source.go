@@ -29,6 +29,9 @@ const (
 // readSource reads a program file. A file over maxFileSize is reported as
 // an *Error at its first line; other errors are the os package's.
 func readSource(path string) ([]byte, error) {
+	if err := regularFile(path); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
